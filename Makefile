@@ -1,0 +1,55 @@
+# Makefile for orm_ext (PGXS)
+#
+#   make && make install && make installcheck
+#
+# installcheck runs against whatever server PGHOST/PGPORT/PGUSER point at.
+# scripts/test does the whole set-up (packages, a throwaway cluster, every
+# suite) in one command.
+
+EXTENSION = orm_ext
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = orm_ext
+OBJS = \
+	src/orm_ext.o \
+	src/uuid.o
+
+# The install script is assembled from the SQL that sits beside each
+# component's C, in this order.  Later components may refer to earlier ones.
+SQL_PARTS = \
+	src/orm_ext.sql \
+	src/uuid.sql
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# hand-written upgrade scripts, once a version has been released
+DATA = $(wildcard $(EXTENSION)--*--*.sql)
+
+# pg_regress: sql/NAME.sql -> expected/NAME.out (contrib layout)
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+# isolation tests: specs/NAME.spec -> expected/NAME.out
+ISOLATION = $(sort $(patsubst specs/%.spec,%,$(wildcard specs/*.spec)))
+ISOLATION_OPTS = --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+# -Wextra's -Wunused-parameter is off: the server headers' inline functions
+# and every PG_FUNCTION_ARGS that ignores fcinfo trip it.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+EXTRA_CLEAN = results output_iso regression.diffs regression.out \
+	tmp_check tmp_check_iso log
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
+	cat $(SQL_PARTS) > $@
+
+.PHONY: test demo
+test:
+	scripts/test
+
+demo:
+	scripts/demo

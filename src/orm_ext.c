@@ -1,0 +1,56 @@
+/*-------------------------------------------------------------------------
+ *
+ * orm_ext.c
+ *	  Module entry point: the module magic block, GUCs and per-component
+ *	  initialisation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "orm_ext.h"
+
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(.name = ORM_EXT_NAME,.version = ORM_EXT_VERSION);
+#else
+PG_MODULE_MAGIC;
+#endif
+
+/* MarkGUCPrefixReserved() is new in PostgreSQL 15 */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+int			orm_ext_debug_clock_offset_ms = 0;
+
+void		_PG_init(void);
+
+/*
+ * Module load callback.  Runs once per backend, or once in the postmaster when
+ * orm_ext is listed in shared_preload_libraries.  Nothing here needs shared
+ * memory, so preloading is optional.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("orm_ext.debug_clock_offset_ms",
+							"Shifts the wall clock read by uuidv7(), in milliseconds.",
+							"For testing only: simulates a clock that steps back "
+							"or jumps forward.",
+							&orm_ext_debug_clock_offset_ms,
+							0,
+							INT_MIN,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL | GUC_UNIT_MS,
+							NULL,
+							NULL,
+							NULL);
+
+	MarkGUCPrefixReserved(ORM_EXT_NAME);
+}

@@ -1,0 +1,26 @@
+/*-------------------------------------------------------------------------
+ *
+ * orm_ext.h
+ *	  Declarations shared by the orm_ext components.
+ *
+ * Each component lives in its own file under src/ (uuid.c, ledger.c, ...)
+ * with the SQL that declares it beside it.  What more than one component
+ * needs is declared here and defined in orm_ext.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ORM_EXT_H
+#define ORM_EXT_H
+
+#include "postgres.h"
+
+#define ORM_EXT_NAME		"orm_ext"
+#define ORM_EXT_VERSION		"0.1.0"
+
+/*
+ * Developer option: milliseconds added to the wall clock that uuidv7() reads.
+ * Tests set it to simulate a clock that stalls or steps back.  Superuser only.
+ */
+extern int	orm_ext_debug_clock_offset_ms;
+
+#endif							/* ORM_EXT_H */

@@ -1,0 +1,50 @@
+-- Extension-wide guarantees that every component must keep: install layout,
+-- comments, privileges, and SECURITY DEFINER hygiene.
+BEGIN;
+CREATE EXTENSION orm_ext;
+SELECT plan(11);
+
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'orm_ext'), '0.1.0', 'version 0.1.0');
+SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'orm_ext'), 'orm_ext',
+          'installed in schema orm_ext');
+SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'orm_ext'), false, 'not relocatable');
+SELECT ok(has_schema_privilege('public', 'orm_ext', 'USAGE'), 'PUBLIC has USAGE on schema orm_ext');
+SELECT ok(NOT has_schema_privilege('public', 'orm_ext', 'CREATE'), 'PUBLIC cannot create in schema orm_ext');
+
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace
+                  AND obj_description(p.oid, 'pg_proc') IS NULL ORDER BY 1),
+          ARRAY[]::text[], 'every function in orm_ext has a COMMENT');
+
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace AND p.prosecdef
+                  AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+                ORDER BY 1),
+          ARRAY[]::text[], 'every SECURITY DEFINER function pins search_path');
+
+SELECT is(ARRAY(SELECT d.objid::regprocedure::text FROM pg_depend d
+                JOIN pg_proc p ON p.oid = d.objid
+                WHERE d.refclassid = 'pg_extension'::regclass
+                  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'orm_ext')
+                  AND d.classid = 'pg_proc'::regclass
+                  AND p.pronamespace <> 'orm_ext'::regnamespace),
+          ARRAY[]::text[], 'the extension puts no function outside schema orm_ext');
+
+-- EXECUTE: the UUID utilities are open to every role (docs/security.md)
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace
+                  AND (p.proname LIKE 'uuid%')
+                  AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+                ORDER BY 1),
+          ARRAY[]::text[], 'PUBLIC may execute every UUID function');
+
+-- a plain role, with no grants of its own, can use them
+CREATE ROLE orm_ext_catalog_plain NOLOGIN;
+SET LOCAL ROLE orm_ext_catalog_plain;
+SELECT is(orm_ext.uuid_extract_version(orm_ext.uuidv7()), 7::smallint, 'a plain role can call uuidv7()');
+SELECT is(orm_ext.uuid_from_base32(orm_ext.uuid_to_base32(orm_ext.uuidv7_lower('2025-01-01'))),
+          orm_ext.uuidv7_lower('2025-01-01'), 'a plain role can call the base32 and bound functions');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
