@@ -12,13 +12,15 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = orm_ext
 OBJS = \
 	src/orm_ext.o \
-	src/uuid.o
+	src/uuid.o \
+	src/ledger.o
 
 # The install script is assembled from the SQL that sits beside each
 # component's C, in this order.  Later components may refer to earlier ones.
 SQL_PARTS = \
 	src/orm_ext.sql \
-	src/uuid.sql
+	src/uuid.sql \
+	src/ledger.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # hand-written upgrade scripts, once a version has been released

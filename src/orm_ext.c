@@ -11,7 +11,10 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "orm_ext.h"
 
@@ -53,4 +56,15 @@ _PG_init(void)
 							NULL);
 
 	MarkGUCPrefixReserved(ORM_EXT_NAME);
+}
+
+/*
+ * The schema-qualified, quoted name of a relation, as error messages show it:
+ * public.credit_ledger, "My Schema"."select".
+ */
+char *
+OrmExtQualifiedRelationName(Relation rel)
+{
+	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									  RelationGetRelationName(rel));
 }

@@ -14,6 +14,8 @@
 
 #include "postgres.h"
 
+#include "utils/relcache.h"
+
 #define ORM_EXT_NAME		"orm_ext"
 #define ORM_EXT_VERSION		"0.1.0"
 
@@ -22,5 +24,8 @@
  * Tests set it to simulate a clock that stalls or steps back.  Superuser only.
  */
 extern int	orm_ext_debug_clock_offset_ms;
+
+/* orm_ext.c: helpers shared by the components */
+extern char *OrmExtQualifiedRelationName(Relation rel);
 
 #endif							/* ORM_EXT_H */

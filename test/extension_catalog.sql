@@ -30,13 +30,14 @@ SELECT is(ARRAY(SELECT d.objid::regprocedure::text FROM pg_depend d
                   AND p.pronamespace <> 'orm_ext'::regnamespace),
           ARRAY[]::text[], 'the extension puts no function outside schema orm_ext');
 
--- EXECUTE: the UUID utilities are open to every role (docs/security.md)
+-- EXECUTE: the UUID utilities and append_only() are open to every role
+-- (docs/security.md)
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                 WHERE p.pronamespace = 'orm_ext'::regnamespace
-                  AND (p.proname LIKE 'uuid%')
+                  AND (p.proname LIKE 'uuid%' OR p.proname = 'append_only')
                   AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                 ORDER BY 1),
-          ARRAY[]::text[], 'PUBLIC may execute every UUID function');
+          ARRAY[]::text[], 'PUBLIC may execute every UUID function and append_only()');
 
 -- a plain role, with no grants of its own, can use them
 CREATE ROLE orm_ext_catalog_plain NOLOGIN;
