@@ -25,7 +25,6 @@ ORM_EXT_PACKAGES=(
 	"postgresql-server-dev-$PG_MAJOR"
 	"postgresql-$PG_MAJOR-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
-	postgresql-contrib
 )
 
 orm_ext_log() {
@@ -54,16 +53,18 @@ orm_ext_install_packages() {
 		return 0
 	fi
 	orm_ext_log "installing Debian packages: ${missing[*]}"
-	# The server package must not create and start a system cluster of its own.
-	if [ ! -e /etc/postgresql-common/createcluster.conf ] ||
-		! grep -q '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf; then
-		orm_ext_as_root mkdir -p /etc/postgresql-common/createcluster.d
-		echo 'create_main_cluster = false' |
-			orm_ext_as_root tee /etc/postgresql-common/createcluster.d/orm_ext.conf >/dev/null
+	# The server package must not create and start a system cluster of its
+	# own.  The setting is needed only while the package installs.
+	local conf=/etc/postgresql-common/createcluster.d/orm_ext.conf created=
+	if [ ! -e "$conf" ]; then
+		orm_ext_as_root mkdir -p "$(dirname "$conf")"
+		echo 'create_main_cluster = false' | orm_ext_as_root tee "$conf" >/dev/null
+		created=1
 	fi
 	orm_ext_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	orm_ext_as_root env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	[ -z "$created" ] || orm_ext_as_root rm -f "$conf"
 }
 
 orm_ext_build_install() {
@@ -91,6 +92,14 @@ orm_ext_as_owner() {
 	fi
 }
 
+# Prints the end of the throwaway cluster's server log, for failed runs.
+orm_ext_server_log_tail() {
+	if [ -n "${ORM_EXT_CLUSTER_DIR:-}" ] && [ -f "$ORM_EXT_CLUSTER_DIR/server.log" ]; then
+		echo "---- last 50 lines of the server log ----"
+		tail -n 50 "$ORM_EXT_CLUSTER_DIR/server.log"
+	fi
+}
+
 orm_ext_stop_cluster() {
 	if [ -n "${ORM_EXT_CLUSTER_DIR:-}" ] && [ -d "$ORM_EXT_CLUSTER_DIR" ]; then
 		orm_ext_as_owner "$PG_BINDIR/pg_ctl" -D "$ORM_EXT_CLUSTER_DIR/data" \
@@ -101,7 +110,7 @@ orm_ext_stop_cluster() {
 }
 
 # Starts a cluster in a private temp dir.  It listens on 127.0.0.1 only, on a
-# free port, and on a Unix socket inside that dir (mode 0700).  Local socket
+# random free port, and on a Unix socket inside that dir (mode 0700).  Local socket
 # connections are trusted; TCP needs the password in PGPASSWORD.
 # Extra server settings can be passed as arguments: name=value ...
 orm_ext_start_cluster() {
@@ -112,15 +121,12 @@ orm_ext_start_cluster() {
 	chmod 0700 "$ORM_EXT_CLUSTER_DIR"
 	[ "$(id -un)" = "$owner" ] || chown "$owner" "$ORM_EXT_CLUSTER_DIR"
 
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
-		echo $((20000 + RANDOM % 20000)))
 	export PGPASSWORD
 	PGPASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 	printf '%s\n' "$PGPASSWORD" >"$ORM_EXT_CLUSTER_DIR/pwfile"
 	chmod 0600 "$ORM_EXT_CLUSTER_DIR/pwfile"
 	[ "$(id -un)" = "$owner" ] || chown "$owner" "$ORM_EXT_CLUSTER_DIR/pwfile"
 
-	orm_ext_log "starting a throwaway cluster in $ORM_EXT_CLUSTER_DIR (127.0.0.1:$port)"
 	orm_ext_as_owner "$PG_BINDIR/initdb" -D "$ORM_EXT_CLUSTER_DIR/data" -U postgres \
 		--auth-local=trust --auth-host=scram-sha-256 --pwfile="$ORM_EXT_CLUSTER_DIR/pwfile" \
 		--encoding=UTF8 --locale=C.UTF-8 >"$ORM_EXT_CLUSTER_DIR/initdb.log" 2>&1 ||
@@ -128,16 +134,30 @@ orm_ext_start_cluster() {
 
 	{
 		echo "listen_addresses = '127.0.0.1'"
-		echo "port = $port"
 		echo "unix_socket_directories = '$ORM_EXT_CLUSTER_DIR'"
 		for setting in "$@"; do
 			echo "$setting"
 		done
 	} | orm_ext_as_owner tee -a "$ORM_EXT_CLUSTER_DIR/data/postgresql.conf" >/dev/null
 
-	orm_ext_as_owner "$PG_BINDIR/pg_ctl" -D "$ORM_EXT_CLUSTER_DIR/data" \
-		-l "$ORM_EXT_CLUSTER_DIR/server.log" -w -t 60 start >/dev/null ||
-		{ cat "$ORM_EXT_CLUSTER_DIR/server.log" >&2; return 1; }
+	# A random free port; another process may take it first, so try a few.
+	local attempt
+	for attempt in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 30000))
+		if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+			continue
+		fi
+		if orm_ext_as_owner "$PG_BINDIR/pg_ctl" -D "$ORM_EXT_CLUSTER_DIR/data" \
+			-o "-p $port" -l "$ORM_EXT_CLUSTER_DIR/server.log" -w -t 60 start >/dev/null; then
+			break
+		fi
+		port=
+	done
+	if [ -z "$port" ]; then
+		cat "$ORM_EXT_CLUSTER_DIR/server.log" >&2
+		return 1
+	fi
+	orm_ext_log "throwaway cluster in $ORM_EXT_CLUSTER_DIR, listening on 127.0.0.1:$port"
 
 	export PGHOST=$ORM_EXT_CLUSTER_DIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 	export PATH=$PG_BINDIR:$PATH

@@ -76,7 +76,7 @@ SELECT orm_ext.uuid_from_base32('81FWHE4YDGFK1SHH6W1G60EECF');
 SELECT orm_ext.uuidv7_at('1969-12-31 23:59:59+00');
 SELECT orm_ext.uuidv7_lower('infinity');
 -- a shift that leaves the range names the shifted time, which changes with
--- the clock; show its SQLSTATE and detail
+-- the clock; show the SQLSTATE, and that the message says why
 DO $$
 BEGIN
     PERFORM orm_ext.uuidv7(interval '-100 years');

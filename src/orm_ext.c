@@ -31,7 +31,10 @@ PG_MODULE_MAGIC;
 
 int			orm_ext_debug_clock_offset_ms = 0;
 
+/* fmgr.h declares _PG_init itself from PostgreSQL 16 on */
+#if PG_VERSION_NUM < 160000
 void		_PG_init(void);
+#endif
 
 /*
  * Module load callback.  Runs once per backend, or once in the postmaster when

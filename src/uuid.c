@@ -74,7 +74,7 @@ PG_FUNCTION_INFO_V1(orm_ext_uuid_from_base32);
 
 #define UUIDV7_RANGE_DETAIL \
 	"A version 7 uuid holds times from 1970-01-01 00:00:00 UTC " \
-	"to 10889-08-02 05:31:50.655 UTC."
+	"to 10889-08-02 05:31:50.655999 UTC."
 
 /*
  * The sub-millisecond fraction always takes 12 bits.  Where the clock ticks
@@ -246,8 +246,9 @@ TimestampToUuidTime(TimestampTz ts, uint64 *unix_ms, uint32 *sub_ms_ns)
 /*
  * orm_ext.uuidv7() returns uuid
  *
- * A version 7 UUID for the current time, above every earlier one of this
- * backend.
+ * A version 7 UUID for the current time, above every earlier uuidv7() value
+ * of this backend.  (Values of uuidv7(shift) with a positive shift, or of
+ * uuidv7_at() for a future instant, may sort above it.)
  */
 Datum
 orm_ext_uuidv7(PG_FUNCTION_ARGS)
@@ -481,6 +482,46 @@ CrockfordValue(unsigned char c)
 	return p ? (int) (p - crockford_alphabet) : -1;
 }
 
+/* the most input characters an error message repeats */
+#define BASE32_ECHO_CHARS	64
+
+/*
+ * Reports why s (len bytes, in the database encoding) is not a base32 uuid:
+ * its length in characters, or its first character outside the alphabet.
+ * Long input is cut short in the message.
+ */
+static void
+Base32InputError(const char *s, int len)
+{
+	int			nchars = pg_mbstrlen_with_len(s, len);
+	int			echo_len = pg_mbcharcliplen(s, len, BASE32_ECHO_CHARS);
+	const char *ellipsis = (echo_len < len) ? "..." : "";
+
+	if (nchars != BASE32_UUID_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid base32 uuid: \"%.*s%s\"", echo_len, s, ellipsis),
+				 errdetail("A base32 uuid has %d characters, not %d.",
+						   BASE32_UUID_LEN, nchars)));
+
+	for (int pos = 1, off = 0; off < len; pos++)
+	{
+		int			clen = pg_mblen(s + off);
+
+		if (clen != 1 || CrockfordValue((unsigned char) s[off]) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid base32 uuid: \"%.*s\"", len, s),
+					 errdetail("Character \"%.*s\" at position %d is not in the Crockford base32 alphabet.",
+							   clen, s + off, pos),
+					 errhint("The alphabet is 0-9 and A-Z without U, in either case; I and L read as 1, O as 0.")));
+		off += clen;
+	}
+
+	/* every character was valid: the caller was wrong to call */
+	elog(ERROR, "uuid_from_base32: no error found in \"%.*s\"", len, s);
+}
+
 /*
  * orm_ext.uuid_from_base32(text) returns uuid
  *
@@ -494,43 +535,32 @@ orm_ext_uuid_from_base32(PG_FUNCTION_ARGS)
 	text	   *input = PG_GETARG_TEXT_PP(0);
 	const char *s = VARDATA_ANY(input);
 	int			len = VARSIZE_ANY_EXHDR(input);
-	int			nchars;
 	uint64		hi = 0;
 	uint64		lo = 0;
-	int			first;
 	pg_uuid_t  *uuid;
 
-	nchars = pg_mbstrlen_with_len(s, len);
-	if (nchars != BASE32_UUID_LEN)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid base32 uuid: \"%s\"", text_to_cstring(input)),
-				 errdetail("A base32 uuid has %d characters, not %d.",
-						   BASE32_UUID_LEN, nchars)));
+	/*
+	 * Valid input is 26 single-byte characters.  Anything else gets the
+	 * slower look that finds the right thing to say.
+	 */
+	if (len != BASE32_UUID_LEN)
+		Base32InputError(s, len);
 
-	for (int pos = 0, off = 0; pos < BASE32_UUID_LEN; pos++)
+	for (int i = 0; i < BASE32_UUID_LEN; i++)
 	{
-		int			clen = pg_mblen(s + off);
-		int			value = (clen == 1) ? CrockfordValue((unsigned char) s[off]) : -1;
+		int			value = CrockfordValue((unsigned char) s[i]);
 
 		if (value < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid base32 uuid: \"%s\"", text_to_cstring(input)),
-					 errdetail("Character \"%.*s\" at position %d is not in the Crockford base32 alphabet.",
-							   clen, s + off, pos + 1),
-					 errhint("The alphabet is 0-9 and A-Z without U, in either case; I and L read as 1, O as 0.")));
+			Base32InputError(s, len);
 
 		hi = (hi << 5) | (lo >> 59);
 		lo = (lo << 5) | (uint64) value;
-		off += clen;
 	}
 
-	first = CrockfordValue((unsigned char) s[0]);
-	if (first > 7)
+	if (CrockfordValue((unsigned char) s[0]) > 7)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid base32 uuid: \"%s\"", text_to_cstring(input)),
+				 errmsg("invalid base32 uuid: \"%.*s\"", len, s),
 				 errdetail("The first character \"%c\" is above \"7\", so the value needs more than 128 bits.",
 						   s[0])));
 

@@ -1,7 +1,7 @@
 -- uuid_to_base32 / uuid_from_base32: Crockford base32 (ULID text form).
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(32);
+SELECT plan(36);
 
 SELECT volatility_is('orm_ext', 'uuid_to_base32', ARRAY['uuid'], 'immutable', 'uuid_to_base32 is IMMUTABLE');
 SELECT volatility_is('orm_ext', 'uuid_from_base32', ARRAY['text'], 'immutable', 'uuid_from_base32 is IMMUTABLE');
@@ -55,6 +55,8 @@ SELECT throws_ok($$SELECT orm_ext.uuid_from_base32('01FWHE4YDGFK1SHH6W1G60EECFF'
 SELECT throws_ok($$SELECT orm_ext.uuid_from_base32('')$$, '22P02', NULL, 'empty: 22P02');
 SELECT throws_ok($$SELECT orm_ext.uuid_from_base32('01FWHE4YDGFK1SHH6W1G60EECU')$$, '22P02', NULL,
                  'U is not in the alphabet: 22P02');
+SELECT throws_ok($$SELECT orm_ext.uuid_from_base32('01fwhe4ydgfk1shh6w1g60eecu')$$, '22P02', NULL,
+                 'lower-case u is not in the alphabet either: 22P02');
 SELECT throws_ok($$SELECT orm_ext.uuid_from_base32('01FWHE4YDG-K1SHH6W1G60EECF')$$, '22P02', NULL,
                  'a hyphen is rejected: 22P02');
 SELECT throws_ok($$SELECT orm_ext.uuid_from_base32(' 1FWHE4YDGFK1SHH6W1G60EECF')$$, '22P02', NULL,
@@ -83,6 +85,14 @@ SELECT is(pg_temp.detail_of('01FWHE4YDGFK1SHH6W1G60EEC'), 'A base32 uuid has 26 
 SELECT is(pg_temp.detail_of('01FWHE4YDGFK1SHH6W1G60EEC€'),
           'Character "€" at position 26 is not in the Crockford base32 alphabet.',
           'the alphabet error names the whole multibyte character and its position');
+SELECT is(pg_temp.detail_of('01FWHE4YDGFK1SHH6W€G60EECF'),
+          'Character "€" at position 19 is not in the Crockford base32 alphabet.',
+          'a multibyte character inside a 26-character input is named at its character position');
+SELECT is(pg_temp.detail_of('ÀÀÀÀÀÀÀÀÀÀÀÀÀ'), 'A base32 uuid has 26 characters, not 13.',
+          '26 bytes of multibyte text is 13 characters: a length error');
+SELECT throws_ok($$SELECT orm_ext.uuid_from_base32(repeat('0', 100000))$$, '22P02',
+                 'invalid base32 uuid: "' || repeat('0', 64) || '..."',
+                 'a long input is cut to 64 characters in the message');
 SELECT is(pg_temp.detail_of('81FWHE4YDGFK1SHH6W1G60EECF'),
           'The first character "8" is above "7", so the value needs more than 128 bits.',
           'the overflow error names the first character');

@@ -2,7 +2,7 @@
 -- trips, RFC 9562 examples, PostgreSQL 18 layout, bounds and range errors.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(38);
+SELECT plan(41);
 
 -- a fresh backend's uuidv7() carries the current time
 SELECT ok(orm_ext.uuid_extract_timestamp(orm_ext.uuidv7())
@@ -77,6 +77,7 @@ SELECT is(orm_ext.uuidv7_upper('2022-02-22 19:22:22+00'), '017f22e2-79b0-7fff-bf
 SELECT is(orm_ext.uuidv7_lower('10889-08-02 05:31:50.655+00'), 'ffffffff-ffff-7000-8000-000000000000'::uuid,
           'the last millisecond a version 7 uuid holds');
 SELECT is(orm_ext.uuidv7_lower(NULL), NULL, 'uuidv7_lower(NULL) is NULL');
+SELECT is(orm_ext.uuidv7_upper(NULL), NULL, 'uuidv7_upper(NULL) is NULL');
 SELECT is(orm_ext.uuidv7_at(NULL), NULL, 'uuidv7_at(NULL) is NULL');
 
 -- range errors
@@ -90,6 +91,10 @@ SELECT throws_ok($$SELECT orm_ext.uuidv7_lower('infinity')$$, '22008',
                  'uuidv7_lower(infinity) raises 22008');
 SELECT throws_ok($$SELECT orm_ext.uuidv7_at('-infinity')$$, '22008', NULL,
                  'uuidv7_at(-infinity) raises 22008');
+SELECT throws_ok($$SELECT orm_ext.uuidv7_upper('infinity')$$, '22008', NULL,
+                 'uuidv7_upper(infinity) raises 22008');
+SELECT throws_ok($$SELECT orm_ext.uuidv7_lower('1969-12-31 23:59:59.999999+00')$$, '22008', NULL,
+                 'uuidv7_lower before 1970 raises 22008');
 SELECT throws_ok($$SELECT orm_ext.uuid_extract_timestamp('not a uuid')$$, '22P02', NULL,
                  'a malformed uuid literal raises 22P02');
 
