@@ -145,6 +145,7 @@ orm_ext_start_cluster() {
 	for attempt in 1 2 3 4 5; do
 		port=$((20000 + RANDOM % 30000))
 		if ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; then
+			port=
 			continue
 		fi
 		if orm_ext_as_owner "$PG_BINDIR/pg_ctl" -D "$ORM_EXT_CLUSTER_DIR/data" \

@@ -1,5 +1,5 @@
 -- uuidv7() and uuidv7(interval): layout, per-backend ordering, clock
--- step-back, bursts above 4096 ids per millisecond, shifts and their errors.
+-- step-back, bursts that outrun the clock, shifts and their errors.
 BEGIN;
 CREATE EXTENSION orm_ext;
 SELECT plan(33);
