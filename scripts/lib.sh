@@ -155,7 +155,8 @@ orm_ext_start_cluster() {
 		port=
 	done
 	if [ -z "$port" ]; then
-		cat "$ORM_EXT_CLUSTER_DIR/server.log" >&2
+		orm_ext_log "could not start the throwaway cluster on a free loopback port"
+		[ ! -f "$ORM_EXT_CLUSTER_DIR/server.log" ] || cat "$ORM_EXT_CLUSTER_DIR/server.log" >&2
 		return 1
 	fi
 	orm_ext_log "throwaway cluster in $ORM_EXT_CLUSTER_DIR, listening on 127.0.0.1:$port"
