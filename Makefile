@@ -13,14 +13,18 @@ MODULE_big = orm_ext
 OBJS = \
 	src/orm_ext.o \
 	src/uuid.o \
-	src/ledger.o
+	src/ledger/append_only.o \
+	src/ledger/config.o \
+	src/ledger/heads.o \
+	src/ledger/admin.o \
+	src/ledger/verify.o
 
 # The install script is assembled from the SQL that sits beside each
 # component's C, in this order.  Later components may refer to earlier ones.
 SQL_PARTS = \
 	src/orm_ext.sql \
 	src/uuid.sql \
-	src/ledger.sql
+	src/ledger/ledger.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # hand-written upgrade scripts, once a version has been released

@@ -17,6 +17,7 @@
 #include "utils/rel.h"
 
 #include "orm_ext.h"
+#include "ledger/ledger.h"
 
 #if PG_VERSION_NUM >= 180000
 PG_MODULE_MAGIC_EXT(.name = ORM_EXT_NAME,.version = ORM_EXT_VERSION);
@@ -59,6 +60,9 @@ _PG_init(void)
 							NULL);
 
 	MarkGUCPrefixReserved(ORM_EXT_NAME);
+
+	LedgerConfigInit();
+	LedgerHeadsInit();
 }
 
 /*

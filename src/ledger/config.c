@@ -1,0 +1,707 @@
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *	  The ledger registry as the C code sees it: a per-backend cache of each
+ *	  ledger's columns, types and prepared plans, plus the arithmetic and the
+ *	  row hash that the triggers and ledger_verify() share.
+ *
+ * The registry is the table orm_ext.ledgers (see ledger.sql).  A backend
+ * reads a ledger's row once and keeps what it derived in LedgerConfig until a
+ * relcache invalidation of the ledger table or its heads table marks it stale.
+ * ledger_attach() and ledger_detach() change triggers on the ledger, and say
+ * so with an explicit invalidation when they change only the registry.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "orm_ext.h"
+#include "ledger.h"
+
+static HTAB *LedgerConfigHash = NULL;
+
+/*
+ * Relcache invalidation: a change to a ledger table or to its heads table
+ * (or a cache reset, relid = InvalidOid) makes the cached config stale.  Only
+ * mark it here; the rebuild happens on next use, outside the callback.
+ */
+static void
+LedgerConfigInvalidate(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	LedgerConfig *cfg;
+
+	if (LedgerConfigHash == NULL)
+		return;
+
+	hash_seq_init(&status, LedgerConfigHash);
+	while ((cfg = (LedgerConfig *) hash_seq_search(&status)) != NULL)
+	{
+		if (relid == InvalidOid || cfg->relid == relid ||
+			cfg->heads_relid == relid)
+			cfg->valid = false;
+	}
+}
+
+void
+LedgerConfigInit(void)
+{
+	CacheRegisterRelcacheCallback(LedgerConfigInvalidate, (Datum) 0);
+}
+
+static void
+LedgerConfigHashCreate(void)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(LedgerConfig);
+	ctl.hcxt = CacheMemoryContext;
+	LedgerConfigHash = hash_create("orm_ext ledger configs", 16, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Release what a stale config holds, keeping the hash entry. */
+static void
+LedgerConfigRelease(LedgerConfig *cfg)
+{
+	SPIPlanPtr *plans[] = {&cfg->lock_plan, &cfg->create_plan,
+	&cfg->flush_plan, &cfg->read_plan};
+
+	for (int i = 0; i < (int) lengthof(plans); i++)
+	{
+		if (*plans[i] != NULL)
+			SPI_freeplan(*plans[i]);
+		*plans[i] = NULL;
+	}
+	if (cfg->cxt != NULL)
+		MemoryContextDelete(cfg->cxt);
+	cfg->cxt = NULL;
+}
+
+/*
+ * Column "name" of the ledger, which the registry says must be there: a
+ * missing column means someone renamed or dropped it since ledger_attach().
+ */
+static AttrNumber
+LedgerColumn(LedgerConfig *cfg, const char *name)
+{
+	AttrNumber	attnum = get_attnum(cfg->relid, name);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of ledger %s does not exist", name,
+						cfg->relname),
+				 errdetail("orm_ext.ledger_attach() registered this column; "
+						   "it has since been renamed or dropped."),
+				 errhint("Rename the column back, or run orm_ext.ledger_detach() "
+						 "and attach the ledger again.")));
+	return attnum;
+}
+
+/*
+ * An operator clause "OPERATOR(schema.=)" for the default btree equality of
+ * a type, so that internal queries never depend on the caller's search_path.
+ */
+char *
+LedgerEqOperator(Oid type)
+{
+	TypeCacheEntry *tce = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+	Oid			opno = tce->eq_opr;
+	HeapTuple	tup;
+	Form_pg_operator op;
+	char	   *result;
+
+	if (!OidIsValid(opno))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("type %s has no default btree equality operator",
+						format_type_be(type))));
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "orm_ext: cache lookup failed for operator %u", opno);
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	result = psprintf("OPERATOR(%s.%s)",
+					  quote_identifier(get_namespace_name(op->oprnamespace)),
+					  NameStr(op->oprname));
+	ReleaseSysCache(tup);
+	return result;
+}
+
+/* Prepare and keep a plan in the config's lifetime. */
+SPIPlanPtr
+LedgerPreparePlan(LedgerConfig *cfg, const char *query, int nargs,
+				  Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "orm_ext: SPI_prepare failed for \"%s\": %s", query,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	return plan;
+}
+
+/*
+ * Switch to the role that owns the heads tables (the extension's owner) for
+ * internal queries.  Like the server's referential-integrity triggers, the
+ * switch is local: SET ROLE is refused meanwhile, and row-level security
+ * never applies to these queries.  An error restores the previous identity
+ * on transaction or subtransaction abort.
+ */
+void
+LedgerRunAs(Oid userid, Oid *save_userid, int *save_sec_context)
+{
+	GetUserIdAndSecContext(save_userid, save_sec_context);
+	SetUserIdAndSecContext(userid, *save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+void
+LedgerRunAsEnd(Oid save_userid, int save_sec_context)
+{
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
+/* The current user must hold "mode" on the table: 42501 otherwise. */
+void
+LedgerCheckPrivilege(Oid relid, AclMode mode)
+{
+	AclResult	aclresult = pg_class_aclcheck(relid, GetUserId(), mode);
+
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+}
+
+/* A required argument must not be NULL: 22004. */
+void
+LedgerRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+}
+
+/* Build the config of one ledger from the registry and the catalogs. */
+static void
+LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
+{
+	Oid			argtypes[1] = {REGCLASSOID};
+	Datum		args[1];
+	HeapTuple	tup;
+	TupleDesc	tupdesc;
+	bool		isnull;
+	MemoryContext oldcxt;
+	HeapTuple	classtup;
+	TypeCacheEntry *tce;
+	char	   *eq_account;
+	char	   *q;
+	bool		isvarlena;
+	int32		account_typmod;
+	int			ret;
+
+	*found_in_registry = false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "orm_ext: SPI_connect failed");
+
+	args[0] = ObjectIdGetDatum(cfg->relid);
+	ret = SPI_execute_with_args("SELECT account_column, amount_column, "
+								"balance_column, seq_column, hash_column, "
+								"allow_negative, hashed_columns, heads "
+								"FROM orm_ext.ledgers "
+								"WHERE ledger OPERATOR(pg_catalog.=) $1",
+								1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "orm_ext: reading orm_ext.ledgers failed: %s",
+			 SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		return;
+	}
+	*found_in_registry = true;
+
+	cfg->cxt = AllocSetContextCreate(CacheMemoryContext, "orm_ext ledger config",
+									 ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cfg->cxt);
+
+	tup = SPI_tuptable->vals[0];
+	tupdesc = SPI_tuptable->tupdesc;
+
+	cfg->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(cfg->relid)),
+											  get_rel_name(cfg->relid));
+	cfg->account_name = SPI_getvalue(tup, tupdesc, 1);
+	cfg->amount_name = SPI_getvalue(tup, tupdesc, 2);
+	cfg->balance_name = SPI_getvalue(tup, tupdesc, 3);
+	cfg->seq_name = SPI_getvalue(tup, tupdesc, 4);
+	cfg->hash_name = SPI_getvalue(tup, tupdesc, 5);
+	cfg->hash_chain = (cfg->hash_name != NULL);
+	cfg->allow_negative = DatumGetBool(SPI_getbinval(tup, tupdesc, 6, &isnull));
+	cfg->heads_relid = DatumGetObjectId(SPI_getbinval(tup, tupdesc, 8, &isnull));
+
+	cfg->account_att = LedgerColumn(cfg, cfg->account_name);
+	cfg->amount_att = LedgerColumn(cfg, cfg->amount_name);
+	cfg->balance_att = LedgerColumn(cfg, cfg->balance_name);
+	cfg->seq_att = LedgerColumn(cfg, cfg->seq_name);
+	cfg->hash_att = cfg->hash_chain ? LedgerColumn(cfg, cfg->hash_name) :
+		InvalidAttrNumber;
+
+	/* the heads table, and who owns it */
+	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(cfg->heads_relid));
+	if (!HeapTupleIsValid(classtup))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the heads table of ledger %s is missing", cfg->relname),
+				 errhint("Run orm_ext.ledger_detach() and attach the ledger again.")));
+	cfg->internal_user = ((Form_pg_class) GETSTRUCT(classtup))->relowner;
+	cfg->heads_name =
+		quote_qualified_identifier(get_namespace_name(((Form_pg_class) GETSTRUCT(classtup))->relnamespace),
+								   NameStr(((Form_pg_class) GETSTRUCT(classtup))->relname));
+	ReleaseSysCache(classtup);
+
+	/* types */
+	get_atttypetypmodcoll(cfg->relid, cfg->account_att, &cfg->account_type,
+						  &account_typmod, &cfg->account_collation);
+	get_typlenbyval(cfg->account_type, &cfg->account_typlen,
+					&cfg->account_typbyval);
+	tce = lookup_type_cache(cfg->account_type, TYPECACHE_CMP_PROC_FINFO);
+	if (!OidIsValid(tce->cmp_proc))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("account type %s has no btree ordering",
+						format_type_be(cfg->account_type))));
+	fmgr_info_cxt(tce->cmp_proc, &cfg->account_cmp, cfg->cxt);
+	getTypeOutputInfo(cfg->account_type, &cfg->account_out, &isvarlena);
+
+	cfg->amount_type = get_atttype(cfg->relid, cfg->amount_att);
+	{
+		Oid			coll;
+
+		get_atttypetypmodcoll(cfg->relid, cfg->balance_att, &cfg->balance_type,
+							  &cfg->balance_typmod, &coll);
+	}
+	get_typlenbyval(cfg->balance_type, &cfg->balance_typlen,
+					&cfg->balance_typbyval);
+	cfg->arith = (cfg->balance_type == NUMERICOID) ? LEDGER_ARITH_NUMERIC :
+		LEDGER_ARITH_INT;
+	if (cfg->arith == LEDGER_ARITH_INT && cfg->amount_type == NUMERICOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("amount column \"%s\" of ledger %s is numeric but its balance column is an integer",
+						cfg->amount_name, cfg->relname)));
+
+	/* hashed columns */
+	if (cfg->hash_chain)
+	{
+		Datum		arr = SPI_getbinval(tup, tupdesc, 7, &isnull);
+		Datum	   *elems;
+		int			nelems;
+
+		if (isnull)
+			elog(ERROR, "orm_ext: ledger %s has a hash column but no hashed columns",
+				 cfg->relname);
+		deconstruct_array(DatumGetArrayTypeP(arr), NAMEOID, NAMEDATALEN, false,
+						  TYPALIGN_CHAR, &elems, NULL, &nelems);
+		cfg->nhashed = nelems;
+		cfg->hashed_names = palloc(sizeof(char *) * nelems);
+		cfg->hashed_atts = palloc(sizeof(AttrNumber) * nelems);
+		cfg->hashed_send = palloc(sizeof(FmgrInfo) * nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			Oid			type;
+			Oid			sendfn;
+			bool		isvarlena;
+
+			cfg->hashed_names[i] = pstrdup(NameStr(*DatumGetName(elems[i])));
+			cfg->hashed_atts[i] = LedgerColumn(cfg, cfg->hashed_names[i]);
+			type = get_atttype(cfg->relid, cfg->hashed_atts[i]);
+			getTypeBinaryOutputInfo(type, &sendfn, &isvarlena);
+			fmgr_info_cxt(sendfn, &cfg->hashed_send[i], cfg->cxt);
+		}
+	}
+
+	/* the internal queries, prepared once per backend */
+	eq_account = LedgerEqOperator(cfg->account_type);
+	{
+		Oid			types[5] = {cfg->account_type, cfg->balance_type, INT8OID,
+		BYTEAOID, INT8OID};
+
+		q = psprintf("SELECT balance, seq, hash FROM %s WHERE account %s $1 FOR UPDATE",
+					 cfg->heads_name, eq_account);
+		cfg->lock_plan = LedgerPreparePlan(cfg, q, 1, types);
+		q = psprintf("SELECT balance, seq, hash FROM %s WHERE account %s $1",
+					 cfg->heads_name, eq_account);
+		cfg->read_plan = LedgerPreparePlan(cfg, q, 1, types);
+		q = psprintf("INSERT INTO %s (account, balance, seq) VALUES ($1, 0, 0) "
+					 "ON CONFLICT (account) DO NOTHING", cfg->heads_name);
+		cfg->create_plan = LedgerPreparePlan(cfg, q, 1, types);
+
+		/*
+		 * Write a head back, but only if every entry computed since the last
+		 * write-back is in the table: $5 is the seq last written, $3 the
+		 * current one, and the unique index on (account, seq) makes the count
+		 * exact.  A row skipped after its balance was computed (ON CONFLICT
+		 * DO NOTHING, a later BEFORE trigger returning NULL) leaves a gap, the
+		 * UPDATE matches nothing, and the caller raises the error.
+		 */
+		q = psprintf("UPDATE %s SET balance = $2, seq = $3, hash = $4 "
+					 "WHERE account %s $1 AND "
+					 "(SELECT pg_catalog.count(*) FROM ONLY %s l "
+					 "WHERE l.%s %s $1 "
+					 "AND l.%s OPERATOR(pg_catalog.>) $5 "
+					 "AND l.%s OPERATOR(pg_catalog.<=) $3) "
+					 "OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.-) $5)",
+					 cfg->heads_name, eq_account, cfg->relname,
+					 quote_identifier(cfg->account_name), eq_account,
+					 quote_identifier(cfg->seq_name),
+					 quote_identifier(cfg->seq_name));
+		cfg->flush_plan = LedgerPreparePlan(cfg, q, 5, types);
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+	SPI_finish();
+}
+
+/*
+ * The config of ledger "relid", from the backend cache or freshly built.
+ * A table that is not registered raises 42704 unless missing_ok.
+ */
+LedgerConfig *
+LedgerConfigGet(Oid relid, bool missing_ok)
+{
+	LedgerConfig *cfg;
+	bool		found;
+	bool		registered;
+
+	if (LedgerConfigHash == NULL)
+		LedgerConfigHashCreate();
+
+	cfg = (LedgerConfig *) hash_search(LedgerConfigHash, &relid, HASH_ENTER,
+									   &found);
+	if (found && cfg->valid)
+		return cfg;
+	if (found)
+		LedgerConfigRelease(cfg);
+	memset(((char *) cfg) + sizeof(Oid), 0, sizeof(LedgerConfig) - sizeof(Oid));
+
+	PG_TRY();
+	{
+		LedgerConfigBuild(cfg, &registered);
+	}
+	PG_CATCH();
+	{
+		LedgerConfigRelease(cfg);
+		hash_search(LedgerConfigHash, &relid, HASH_REMOVE, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	if (!registered)
+	{
+		hash_search(LedgerConfigHash, &relid, HASH_REMOVE, NULL);
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("table %s is not an orm_ext ledger",
+						get_rel_name(relid) ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+																		 get_rel_name(relid)) : "(dropped)"),
+				 errhint("Attach it with orm_ext.ledger_attach().")));
+	}
+	cfg->valid = true;
+	return cfg;
+}
+
+/*
+ * An account value given to a SQL function as anyelement, in the ledger's
+ * account type.  A value of another type goes through its text form, so
+ * '…'::text, an untyped literal, or an integer for a bigint account all work;
+ * a value that the account type rejects raises that type's error.
+ */
+Datum
+LedgerAccountFromArg(LedgerConfig *cfg, Datum value, Oid argtype)
+{
+	Oid			outfn;
+	Oid			infn;
+	Oid			ioparam;
+	bool		isvarlena;
+	char	   *str;
+
+	if (getBaseType(argtype) == getBaseType(cfg->account_type))
+		return value;
+	getTypeOutputInfo(argtype, &outfn, &isvarlena);
+	str = OidOutputFunctionCall(outfn, value);
+	getTypeInputInfo(cfg->account_type, &infn, &ioparam);
+	return OidInputFunctionCall(infn, str, ioparam, -1);
+}
+
+/* The text form of an account, for messages and ledger_verify() rows. */
+char *
+LedgerAccountText(LedgerConfig *cfg, Datum account)
+{
+	return OidOutputFunctionCall(cfg->account_out, account);
+}
+
+/* The text form of any value, for messages. */
+char *
+LedgerValueText(Datum value, Oid type)
+{
+	Oid			outfn;
+	bool		isvarlena;
+
+	getTypeOutputInfo(type, &outfn, &isvarlena);
+	return OidOutputFunctionCall(outfn, value);
+}
+
+/* integer value of an amount or balance Datum */
+static int64
+LedgerDatumToInt64(Datum d, Oid type)
+{
+	switch (type)
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+			return DatumGetInt32(d);
+		case INT8OID:
+			return DatumGetInt64(d);
+		default:
+			elog(ERROR, "orm_ext: unexpected integer type %u", type);
+	}
+	return 0;					/* keep compiler quiet */
+}
+
+static Datum
+LedgerIntToNumeric(Datum d, Oid type)
+{
+	if (type == NUMERICOID)
+		return d;
+	return DirectFunctionCall1(int8_numeric,
+							   Int64GetDatum(LedgerDatumToInt64(d, type)));
+}
+
+Datum
+LedgerBalanceZero(LedgerConfig *cfg)
+{
+	switch (cfg->balance_type)
+	{
+		case INT2OID:
+			return Int16GetDatum(0);
+		case INT4OID:
+			return Int32GetDatum(0);
+		case INT8OID:
+			return Int64GetDatum(0);
+		default:
+			return DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+	}
+}
+
+static void
+LedgerBalanceOutOfRange(LedgerConfig *cfg, Datum account)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("balance of account %s in ledger %s is out of range for type %s",
+					LedgerAccountText(cfg, account), cfg->relname,
+					format_type_be(cfg->balance_type))));
+}
+
+/*
+ * balance + amount, in the balance column's type (and typmod, for numeric).
+ * Overflow raises 22003 naming the account.
+ */
+Datum
+LedgerBalanceAdd(LedgerConfig *cfg, Datum balance, Datum amount, Datum account)
+{
+	if (cfg->arith == LEDGER_ARITH_INT)
+	{
+		int64		b = LedgerDatumToInt64(balance, cfg->balance_type);
+		int64		a = LedgerDatumToInt64(amount, cfg->amount_type);
+		int64		r;
+
+		if (pg_add_s64_overflow(b, a, &r))
+			LedgerBalanceOutOfRange(cfg, account);
+		switch (cfg->balance_type)
+		{
+			case INT2OID:
+				if (r < PG_INT16_MIN || r > PG_INT16_MAX)
+					LedgerBalanceOutOfRange(cfg, account);
+				return Int16GetDatum((int16) r);
+			case INT4OID:
+				if (r < PG_INT32_MIN || r > PG_INT32_MAX)
+					LedgerBalanceOutOfRange(cfg, account);
+				return Int32GetDatum((int32) r);
+			default:
+				return Int64GetDatum(r);
+		}
+	}
+	else
+	{
+		Datum		r;
+
+		r = DirectFunctionCall2(numeric_add, balance,
+								LedgerIntToNumeric(amount, cfg->amount_type));
+		if (cfg->balance_typmod >= 0)
+			r = DirectFunctionCall2(numeric, r,
+									Int32GetDatum(cfg->balance_typmod));
+		return r;
+	}
+}
+
+bool
+LedgerBalanceIsNegative(LedgerConfig *cfg, Datum balance)
+{
+	if (cfg->arith == LEDGER_ARITH_INT)
+		return LedgerDatumToInt64(balance, cfg->balance_type) < 0;
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, balance,
+											 LedgerBalanceZero(cfg))) < 0;
+}
+
+Datum
+LedgerBalanceToNumeric(LedgerConfig *cfg, Datum balance)
+{
+	return LedgerIntToNumeric(balance, cfg->balance_type);
+}
+
+/*
+ * SHA-256.  The context is created and freed explicitly: with OpenSSL it is
+ * tracked by the current resource owner, which frees it on error.
+ */
+void
+LedgerShaInit(LedgerSha *sha)
+{
+#if PG_VERSION_NUM >= 140000
+	sha->ctx = pg_cryptohash_create(PG_SHA256);
+	if (sha->ctx == NULL || pg_cryptohash_init(sha->ctx) < 0)
+		elog(ERROR, "orm_ext: could not initialise SHA-256");
+#else
+	pg_sha256_init(&sha->ctx);
+#endif
+}
+
+void
+LedgerShaUpdate(LedgerSha *sha, const void *data, size_t len)
+{
+#if PG_VERSION_NUM >= 140000
+	if (pg_cryptohash_update(sha->ctx, (const uint8 *) data, len) < 0)
+		elog(ERROR, "orm_ext: SHA-256 update failed");
+#else
+	pg_sha256_update(&sha->ctx, (const uint8 *) data, len);
+#endif
+}
+
+void
+LedgerShaFinal(LedgerSha *sha, uint8 *result)
+{
+#if PG_VERSION_NUM >= 150000
+	if (pg_cryptohash_final(sha->ctx, result, LEDGER_HASH_LEN) < 0)
+		elog(ERROR, "orm_ext: SHA-256 final failed");
+#elif PG_VERSION_NUM >= 140000
+	if (pg_cryptohash_final(sha->ctx, result) < 0)
+		elog(ERROR, "orm_ext: SHA-256 final failed");
+#else
+	pg_sha256_final(&sha->ctx, result);
+#endif
+}
+
+void
+LedgerShaFree(LedgerSha *sha)
+{
+#if PG_VERSION_NUM >= 140000
+	pg_cryptohash_free(sha->ctx);
+	sha->ctx = NULL;
+#endif
+}
+
+/*
+ * The hash of one ledger entry:
+ *
+ *	SHA-256( previous hash (32 zero bytes for an account's first entry)
+ *			 || for each hashed column, in registry order:
+ *				  NULL:	 the 4 bytes FF FF FF FF
+ *				  else:	 its binary send form, as a 4-byte big-endian length
+ *						 followed by the bytes )
+ *
+ * The binary send form is what COPY BINARY and the wire protocol carry: it
+ * depends on the values only, not on DateStyle, TimeZone, extra_float_digits
+ * or the physical row, so the hash survives dump/restore, VACUUM FULL and
+ * pg_upgrade.  Text types are sent in the database encoding: while hashing,
+ * the client encoding is set to the database's so that a client's encoding
+ * never changes the bytes.
+ *
+ * values/nulls are indexed through colmap[i] for hashed column i.
+ */
+void
+LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash, Datum *values,
+			  bool *nulls, const int *colmap, uint8 *result)
+{
+	static const uint8 zeros[LEDGER_HASH_LEN] = {0};
+	static const uint8 null_marker[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+	LedgerSha	sha;
+	int			client_encoding = pg_get_client_encoding();
+	int			db_encoding = GetDatabaseEncoding();
+	bool		switch_encoding = (client_encoding != db_encoding);
+
+	LedgerShaInit(&sha);
+	if (switch_encoding)
+		SetClientEncoding(db_encoding);
+
+	PG_TRY();
+	{
+		LedgerShaUpdate(&sha, prev_hash ? prev_hash : zeros, LEDGER_HASH_LEN);
+		for (int i = 0; i < cfg->nhashed; i++)
+		{
+			int			c = colmap[i];
+			bytea	   *bytes;
+			uint32		len;
+			uint8		lenbuf[4];
+
+			if (nulls[c])
+			{
+				LedgerShaUpdate(&sha, null_marker, 4);
+				continue;
+			}
+			bytes = SendFunctionCall(&cfg->hashed_send[i], values[c]);
+			len = VARSIZE(bytes) - VARHDRSZ;
+			lenbuf[0] = (len >> 24) & 0xFF;
+			lenbuf[1] = (len >> 16) & 0xFF;
+			lenbuf[2] = (len >> 8) & 0xFF;
+			lenbuf[3] = len & 0xFF;
+			LedgerShaUpdate(&sha, lenbuf, 4);
+			LedgerShaUpdate(&sha, (uint8 *) VARDATA(bytes), len);
+			pfree(bytes);
+		}
+		LedgerShaFinal(&sha, result);
+	}
+	PG_FINALLY();
+	{
+		if (switch_encoding)
+			SetClientEncoding(client_encoding);
+		LedgerShaFree(&sha);
+	}
+	PG_END_TRY();
+}

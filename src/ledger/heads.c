@@ -1,0 +1,1054 @@
+/*-------------------------------------------------------------------------
+ *
+ * heads.c
+ *	  Account heads: the locks that serialise one account's inserts, the
+ *	  per-transaction cache that makes bulk inserts cheap, and the triggers
+ *	  and functions built on them.
+ *
+ * Locking.  The first insert to an account in a transaction locks the
+ * account's row in the heads table with SELECT ... FOR UPDATE (creating it
+ * first if needed).  In READ COMMITTED a second transaction waits for the
+ * lock and then reads the head as the first one committed it, so balances
+ * chain exactly; in REPEATABLE READ and SERIALIZABLE it fails with 40001
+ * instead of reading a stale head.  Nothing else is locked: inserts to
+ * different accounts run in parallel.
+ *
+ * Caching.  Once locked, a head stays locked until the transaction ends, so
+ * its values can be kept in backend memory: rows after the first one of an
+ * account in a transaction cost no query at all.  The statement-level trigger
+ * writes the changed heads back at the end of each statement, checking on the
+ * way that every entry whose balance was computed was really inserted.  The
+ * cache is discarded at the end of the transaction.
+ *
+ * Subtransactions.  A rolled-back savepoint undoes the rows it inserted and
+ * the head updates it wrote, and releases the row locks it took.  The cache
+ * follows: each change to a cached head in a subtransaction other than the
+ * one that last changed it pushes an undo record, and SUBXACT_EVENT_ABORT_SUB
+ * pops the records of the aborted subtransaction and forgets the heads it
+ * locked.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "lib/rbtree.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+
+#include "orm_ext.h"
+#include "ledger.h"
+
+PG_FUNCTION_INFO_V1(orm_ext_ledger_balance_trigger);
+PG_FUNCTION_INFO_V1(orm_ext_ledger_flush_trigger);
+PG_FUNCTION_INFO_V1(orm_ext_ledger_balance);
+PG_FUNCTION_INFO_V1(orm_ext_ledger_post);
+
+struct LedgerXactLedger;
+
+/* one locked account, cached for the rest of the transaction */
+typedef struct LedgerHead
+{
+	RBTNode		node;			/* must be first */
+	Datum		account;
+	Datum		balance;
+	bool		balance_owned;	/* balance is ours to pfree (by-ref types) */
+	bool		dirty;			/* differs from the heads table */
+	bool		in_dirty_list;
+	bool		has_hash;
+	int64		seq;			/* entries so far, the last one's seq */
+	int64		flushed_seq;	/* seq as the heads table has it */
+	uint8		hash[LEDGER_HASH_LEN];
+	SubTransactionId lock_subid;	/* subtransaction that took the lock */
+	SubTransactionId level_subid;	/* subtransaction of the last change */
+	bool		balance_byval;
+} LedgerHead;
+
+/* the cached heads of one ledger */
+typedef struct LedgerXactLedger
+{
+	Oid			relid;			/* hash key */
+	RBTree	   *heads;
+	FmgrInfo	cmp;
+	Oid			collation;
+	int16		account_typlen;
+	bool		account_typbyval;
+	int16		balance_typlen;
+	bool		balance_typbyval;
+	LedgerHead **dirty;
+	int			ndirty;
+	int			maxdirty;
+	LedgerHead *last;			/* most recently used head */
+} LedgerXactLedger;
+
+/* the state of a head before a subtransaction changed it */
+typedef struct LedgerUndo
+{
+	LedgerHead *head;
+	SubTransactionId subid;		/* the subtransaction that changed it */
+	SubTransactionId prev_level;
+	Datum		balance;
+	bool		dirty;
+	bool		has_hash;
+	int64		seq;
+	int64		flushed_seq;
+	uint8		hash[LEDGER_HASH_LEN];
+} LedgerUndo;
+
+/* all of it lives in LedgerXactCxt, a child of TopTransactionContext */
+static MemoryContext LedgerXactCxt = NULL;
+static HTAB *LedgerXactLedgers = NULL;
+static LedgerUndo *LedgerUndoStack = NULL;
+static int	LedgerUndoCount = 0;
+static int	LedgerUndoMax = 0;
+
+static int
+LedgerHeadCompare(const RBTNode *a, const RBTNode *b, void *arg)
+{
+	LedgerXactLedger *xl = (LedgerXactLedger *) arg;
+
+	return DatumGetInt32(FunctionCall2Coll(&xl->cmp, xl->collation,
+										   ((const LedgerHead *) a)->account,
+										   ((const LedgerHead *) b)->account));
+}
+
+static void
+LedgerHeadCombine(RBTNode *existing, const RBTNode *newdata, void *arg)
+{
+	/* heads are looked up before they are inserted: never reached */
+	elog(ERROR, "orm_ext: duplicate account head");
+}
+
+static RBTNode *
+LedgerHeadAlloc(void *arg)
+{
+	return (RBTNode *) MemoryContextAlloc(LedgerXactCxt, sizeof(LedgerHead));
+}
+
+static void
+LedgerHeadFree(RBTNode *node, void *arg)
+{
+	pfree(node);
+}
+
+/* The cached heads of a ledger in this transaction, if any (or new ones). */
+static LedgerXactLedger *
+LedgerXactGet(LedgerConfig *cfg, bool create)
+{
+	LedgerXactLedger *xl;
+	bool		found;
+	MemoryContext oldcxt;
+
+	if (LedgerXactCxt == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (!create)
+			return NULL;
+		LedgerXactCxt = AllocSetContextCreate(TopTransactionContext,
+											  "orm_ext ledger heads",
+											  ALLOCSET_DEFAULT_SIZES);
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(LedgerXactLedger);
+		ctl.hcxt = LedgerXactCxt;
+		LedgerXactLedgers = hash_create("orm_ext ledger heads", 8, &ctl,
+										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	xl = (LedgerXactLedger *) hash_search(LedgerXactLedgers, &cfg->relid,
+										  create ? HASH_ENTER : HASH_FIND,
+										  &found);
+	if (xl == NULL || found)
+		return xl;
+
+	oldcxt = MemoryContextSwitchTo(LedgerXactCxt);
+	xl->heads = rbt_create(sizeof(LedgerHead), LedgerHeadCompare,
+						   LedgerHeadCombine, LedgerHeadAlloc, LedgerHeadFree,
+						   xl);
+	fmgr_info_copy(&xl->cmp, &cfg->account_cmp, LedgerXactCxt);
+	xl->collation = cfg->account_collation;
+	xl->account_typlen = cfg->account_typlen;
+	xl->account_typbyval = cfg->account_typbyval;
+	xl->balance_typlen = cfg->balance_typlen;
+	xl->balance_typbyval = cfg->balance_typbyval;
+	xl->maxdirty = 16;
+	xl->dirty = palloc(sizeof(LedgerHead *) * xl->maxdirty);
+	xl->ndirty = 0;
+	xl->last = NULL;
+	MemoryContextSwitchTo(oldcxt);
+	return xl;
+}
+
+static LedgerHead *
+LedgerHeadFind(LedgerXactLedger *xl, Datum account)
+{
+	LedgerHead	key;
+
+	if (xl->last != NULL &&
+		DatumGetInt32(FunctionCall2Coll(&xl->cmp, xl->collation,
+										xl->last->account, account)) == 0)
+		return xl->last;
+
+	key.account = account;
+	return (LedgerHead *) rbt_find(xl->heads, &key.node);
+}
+
+/*
+ * Record the state of a head before the current subtransaction changes it,
+ * unless this subtransaction already did.
+ */
+static void
+LedgerHeadTouch(LedgerXactLedger *xl, LedgerHead *h)
+{
+	SubTransactionId cur = GetCurrentSubTransactionId();
+	LedgerUndo *u;
+
+	if (h->level_subid == cur)
+		return;
+
+	if (LedgerUndoCount == LedgerUndoMax)
+	{
+		LedgerUndoMax = Max(16, LedgerUndoMax * 2);
+		LedgerUndoStack = (LedgerUndoStack == NULL) ?
+			MemoryContextAlloc(LedgerXactCxt, sizeof(LedgerUndo) * LedgerUndoMax) :
+			repalloc(LedgerUndoStack, sizeof(LedgerUndo) * LedgerUndoMax);
+	}
+	u = &LedgerUndoStack[LedgerUndoCount++];
+	u->head = h;
+	u->subid = cur;
+	u->prev_level = h->level_subid;
+	u->balance = h->balance;	/* the record now owns this value */
+	u->dirty = h->dirty;
+	u->has_hash = h->has_hash;
+	u->seq = h->seq;
+	u->flushed_seq = h->flushed_seq;
+	memcpy(u->hash, h->hash, LEDGER_HASH_LEN);
+
+	h->balance_owned = false;
+	h->level_subid = cur;
+}
+
+static void
+LedgerHeadMarkDirty(LedgerXactLedger *xl, LedgerHead *h)
+{
+	h->dirty = true;
+	if (h->in_dirty_list)
+		return;
+	if (xl->ndirty == xl->maxdirty)
+	{
+		xl->maxdirty *= 2;
+		xl->dirty = repalloc(xl->dirty, sizeof(LedgerHead *) * xl->maxdirty);
+	}
+	xl->dirty[xl->ndirty++] = h;
+	h->in_dirty_list = true;
+}
+
+static void
+LedgerHeadSetBalance(LedgerXactLedger *xl, LedgerHead *h, Datum balance)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(LedgerXactCxt);
+	Datum		copy = datumCopy(balance, xl->balance_typbyval,
+								 xl->balance_typlen);
+
+	MemoryContextSwitchTo(oldcxt);
+	if (!xl->balance_typbyval && h->balance_owned)
+		pfree(DatumGetPointer(h->balance));
+	h->balance = copy;
+	h->balance_owned = true;
+}
+
+/*
+ * Lock the head of an account and return it, from the cache when this
+ * transaction already holds it.  Runs its queries as the heads' owner.
+ */
+static LedgerHead *
+LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
+{
+	LedgerHead *h = LedgerHeadFind(xl, account);
+	LedgerHead	key;
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		args[1];
+	int			ret;
+	bool		isnew;
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	tupdesc;
+	Datum		d;
+	MemoryContext oldcxt;
+
+	if (h != NULL)
+	{
+		xl->last = h;
+		return h;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "orm_ext: SPI_connect failed");
+	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
+
+	args[0] = account;
+	ret = SPI_execute_plan(cfg->lock_plan, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "orm_ext: locking a head of %s failed: %s", cfg->relname,
+			 SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		/* a new account; a concurrent creator makes us wait, then skip */
+		ret = SPI_execute_plan(cfg->create_plan, args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "orm_ext: creating a head of %s failed: %s",
+				 cfg->relname, SPI_result_code_string(ret));
+		ret = SPI_execute_plan(cfg->lock_plan, args, NULL, false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "orm_ext: head of account %s in %s vanished",
+				 LedgerAccountText(cfg, account), cfg->relname);
+	}
+
+	tup = SPI_tuptable->vals[0];
+	tupdesc = SPI_tuptable->tupdesc;
+
+	memset(&key, 0, sizeof(key));
+	oldcxt = MemoryContextSwitchTo(LedgerXactCxt);
+	key.account = datumCopy(account, xl->account_typbyval, xl->account_typlen);
+	d = SPI_getbinval(tup, tupdesc, 1, &isnull);
+	key.balance = datumCopy(d, xl->balance_typbyval, xl->balance_typlen);
+	MemoryContextSwitchTo(oldcxt);
+	key.balance_owned = true;
+	key.seq = DatumGetInt64(SPI_getbinval(tup, tupdesc, 2, &isnull));
+	key.flushed_seq = key.seq;
+	d = SPI_getbinval(tup, tupdesc, 3, &isnull);
+	if (!isnull)
+	{
+		bytea	   *hash = DatumGetByteaPP(d);
+
+		if (VARSIZE_ANY_EXHDR(hash) != LEDGER_HASH_LEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("head of account %s in ledger %s has a malformed hash",
+							LedgerAccountText(cfg, account), cfg->relname)));
+		memcpy(key.hash, VARDATA_ANY(hash), LEDGER_HASH_LEN);
+		key.has_hash = true;
+	}
+	key.lock_subid = key.level_subid = GetCurrentSubTransactionId();
+	key.balance_byval = xl->balance_typbyval;
+
+	LedgerRunAsEnd(save_userid, save_sec_context);
+	SPI_finish();
+
+	h = (LedgerHead *) rbt_insert(xl->heads, &key.node, &isnew);
+	Assert(isnew);
+	xl->last = h;
+	return h;
+}
+
+/*
+ * Write the changed heads of a ledger back to its heads table.  Each write
+ * also proves that the entries computed since the last write are all in the
+ * ledger (see the flush plan in config.c).
+ */
+static void
+LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "orm_ext: SPI_connect failed");
+	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
+
+	for (int i = 0; i < xl->ndirty; i++)
+	{
+		LedgerHead *h = xl->dirty[i];
+		Datum		args[5];
+		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		int			ret;
+
+		if (!h->dirty)
+			continue;
+		args[0] = h->account;
+		args[1] = h->balance;
+		args[2] = Int64GetDatum(h->seq);
+		if (h->has_hash)
+		{
+			bytea	   *b = palloc(VARHDRSZ + LEDGER_HASH_LEN);
+
+			SET_VARSIZE(b, VARHDRSZ + LEDGER_HASH_LEN);
+			memcpy(VARDATA(b), h->hash, LEDGER_HASH_LEN);
+			args[3] = PointerGetDatum(b);
+		}
+		else
+		{
+			args[3] = (Datum) 0;
+			nulls[3] = 'n';
+		}
+		args[4] = Int64GetDatum(h->flushed_seq);
+
+		ret = SPI_execute_plan(cfg->flush_plan, args, nulls, false, 0);
+		if (ret != SPI_OK_UPDATE)
+			elog(ERROR, "orm_ext: writing a head of %s failed: %s",
+				 cfg->relname, SPI_result_code_string(ret));
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ledger %s does not support rows skipped after their balance was computed",
+							cfg->relname),
+					 errdetail("Of the %lld entries computed for account %s in this statement, some were not inserted.",
+							   (long long) (h->seq - h->flushed_seq),
+							   LedgerAccountText(cfg, h->account)),
+					 errhint("INSERT ... ON CONFLICT DO NOTHING and BEFORE triggers that "
+							 "return NULL skip rows; leave duplicates out of the INSERT instead.")));
+
+		LedgerHeadTouch(xl, h);
+		h->flushed_seq = h->seq;
+		h->dirty = false;
+		h->in_dirty_list = false;
+	}
+	xl->ndirty = 0;
+
+	LedgerRunAsEnd(save_userid, save_sec_context);
+	SPI_finish();
+}
+
+/* Rebuild a ledger's dirty list from its heads, after an abort. */
+static void
+LedgerRebuildDirtyList(LedgerXactLedger *xl)
+{
+	RBTreeIterator iter;
+	LedgerHead *h;
+
+	xl->ndirty = 0;
+	rbt_begin_iterate(xl->heads, LeftRightWalk, &iter);
+	while ((h = (LedgerHead *) rbt_iterate(&iter)) != NULL)
+	{
+		h->in_dirty_list = false;
+		if (h->dirty)
+			LedgerHeadMarkDirty(xl, h);
+	}
+}
+
+static void
+LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	HASH_SEQ_STATUS status;
+	LedgerXactLedger *xl;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB || LedgerXactCxt == NULL)
+		return;
+
+	/* undo, newest first, what the aborted subtransaction changed */
+	while (LedgerUndoCount > 0 &&
+		   LedgerUndoStack[LedgerUndoCount - 1].subid >= mySubid)
+	{
+		LedgerUndo *u = &LedgerUndoStack[--LedgerUndoCount];
+		LedgerHead *h = u->head;
+
+		if (h->balance_owned && !h->balance_byval &&
+			h->balance != u->balance)
+			pfree(DatumGetPointer(h->balance));
+		h->balance = u->balance;
+		h->balance_owned = true;
+		h->dirty = u->dirty;
+		h->has_hash = u->has_hash;
+		h->seq = u->seq;
+		h->flushed_seq = u->flushed_seq;
+		memcpy(h->hash, u->hash, LEDGER_HASH_LEN);
+		h->level_subid = u->prev_level;
+	}
+
+	/* forget the heads it locked: their row locks are gone */
+	hash_seq_init(&status, LedgerXactLedgers);
+	while ((xl = (LedgerXactLedger *) hash_seq_search(&status)) != NULL)
+	{
+		RBTreeIterator iter;
+		LedgerHead *h;
+		List	   *gone = NIL;
+		ListCell   *lc;
+
+		rbt_begin_iterate(xl->heads, LeftRightWalk, &iter);
+		while ((h = (LedgerHead *) rbt_iterate(&iter)) != NULL)
+		{
+			if (h->lock_subid >= mySubid)
+				gone = lappend(gone, h);
+		}
+		foreach(lc, gone)
+			rbt_delete(xl->heads, (RBTNode *) lfirst(lc));
+		list_free(gone);
+		xl->last = NULL;
+		LedgerRebuildDirtyList(xl);
+	}
+}
+
+static void
+LedgerXactCallback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (LedgerXactLedgers != NULL)
+			{
+				HASH_SEQ_STATUS status;
+				LedgerXactLedger *xl;
+
+				hash_seq_init(&status, LedgerXactLedgers);
+				while ((xl = (LedgerXactLedger *) hash_seq_search(&status)) != NULL)
+				{
+					if (xl->ndirty > 0)
+					{
+						hash_seq_term(&status);
+						ereport(ERROR,
+								(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+								 errmsg("balances of ledger %s were computed but not written back",
+										get_rel_name(xl->relid)),
+								 errhint("The trigger %s on the ledger must stay enabled.",
+										 LEDGER_TRIGGER_FLUSH)));
+					}
+				}
+			}
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* the memory goes with TopTransactionContext */
+			LedgerXactCxt = NULL;
+			LedgerXactLedgers = NULL;
+			LedgerUndoStack = NULL;
+			LedgerUndoCount = 0;
+			LedgerUndoMax = 0;
+			break;
+	}
+}
+
+void
+LedgerHeadsInit(void)
+{
+	RegisterXactCallback(LedgerXactCallback, NULL);
+	RegisterSubXactCallback(LedgerSubXactCallback, NULL);
+}
+
+/*
+ * Forget the cached heads of a ledger, when ledger_attach() or
+ * ledger_detach() replaces its heads table.  The heads stay allocated until
+ * the end of the transaction: undo records may still point at them.
+ */
+void
+LedgerForgetXact(Oid relid)
+{
+	if (LedgerXactLedgers != NULL)
+		hash_search(LedgerXactLedgers, &relid, HASH_REMOVE, NULL);
+}
+
+/* The balance this transaction has computed for an account, if any. */
+bool
+LedgerCachedBalance(LedgerConfig *cfg, Datum account, Datum *balance)
+{
+	LedgerXactLedger *xl = LedgerXactGet(cfg, false);
+	LedgerHead *h;
+
+	if (xl == NULL)
+		return false;
+	h = LedgerHeadFind(xl, account);
+	if (h == NULL)
+		return false;
+	*balance = h->balance;
+	return true;
+}
+
+/*
+ * Trigger-protocol checks shared by the two ledger triggers, the way
+ * contrib/spi checks them: a misdeclared trigger raises 39P01.
+ */
+static void
+LedgerCheckTrigger(FunctionCallInfo fcinfo, const char *funcname,
+				   bool before_row)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerEvent event;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s() can only be called as a trigger", funcname)));
+	event = trigdata->tg_event;
+	if (!TRIGGER_FIRED_BY_INSERT(event) ||
+		(before_row && (!TRIGGER_FIRED_BEFORE(event) ||
+						!TRIGGER_FIRED_FOR_ROW(event))) ||
+		(!before_row && (!TRIGGER_FIRED_AFTER(event) ||
+						 !TRIGGER_FIRED_FOR_STATEMENT(event))))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be fired %s", funcname,
+						before_row ? "BEFORE INSERT FOR EACH ROW" :
+						"AFTER INSERT FOR EACH STATEMENT"),
+				 errdetail("Trigger \"%s\" on table %s is declared otherwise.",
+						   trigdata->tg_trigger->tgname,
+						   OrmExtQualifiedRelationName(trigdata->tg_relation)),
+				 errhint("Let orm_ext.ledger_attach() create the ledger's triggers.")));
+}
+
+static void
+LedgerNotNull(LedgerConfig *cfg, Relation rel, AttrNumber att, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("null value in column \"%s\" of ledger %s", name,
+					cfg->relname),
+			 errtablecol(rel, att)));
+}
+
+/*
+ * orm_ext.ledger_balance_trigger() returns trigger
+ *
+ * BEFORE INSERT FOR EACH ROW on a ledger: sets the balance column to the
+ * account's previous balance plus the amount, the seq column to the entry's
+ * number within its account, and with the hash chain the hash column, all
+ * regardless of what the row carried.
+ */
+Datum
+orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
+	HeapTuple	newtuple;
+	LedgerConfig *cfg;
+	LedgerXactLedger *xl;
+	LedgerHead *h;
+	Datum		account;
+	Datum		amount;
+	Datum		balance;
+	bool		isnull;
+	int64		seq;
+	uint8		hash[LEDGER_HASH_LEN];
+
+	LedgerCheckTrigger(fcinfo, "ledger_balance_trigger", true);
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	tuple = trigdata->tg_trigtuple;
+	cfg = LedgerConfigGet(RelationGetRelid(rel), false);
+
+	account = heap_getattr(tuple, cfg->account_att, tupdesc, &isnull);
+	if (isnull)
+		LedgerNotNull(cfg, rel, cfg->account_att, cfg->account_name);
+	amount = heap_getattr(tuple, cfg->amount_att, tupdesc, &isnull);
+	if (isnull)
+		LedgerNotNull(cfg, rel, cfg->amount_att, cfg->amount_name);
+
+	xl = LedgerXactGet(cfg, true);
+	h = LedgerHeadLock(cfg, xl, account);
+
+	balance = LedgerBalanceAdd(cfg, h->balance, amount, account);
+	if (!cfg->allow_negative && LedgerBalanceIsNegative(cfg, balance))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("insert would take the balance of account %s in ledger %s below zero",
+						LedgerAccountText(cfg, account), cfg->relname),
+				 errdetail("The balance is %s and the amount is %s.",
+						   LedgerValueText(h->balance, cfg->balance_type),
+						   LedgerValueText(amount, cfg->amount_type)),
+				 errtablecol(rel, cfg->balance_att)));
+	seq = h->seq + 1;
+
+	if (cfg->hash_chain)
+	{
+		int			natts = tupdesc->natts;
+		Datum	   *values = palloc(sizeof(Datum) * natts);
+		bool	   *nulls = palloc(sizeof(bool) * natts);
+		int		   *colmap = palloc(sizeof(int) * cfg->nhashed);
+		bytea	   *hashval;
+
+		heap_deform_tuple(tuple, tupdesc, values, nulls);
+		values[cfg->balance_att - 1] = balance;
+		nulls[cfg->balance_att - 1] = false;
+		values[cfg->seq_att - 1] = Int64GetDatum(seq);
+		nulls[cfg->seq_att - 1] = false;
+		for (int i = 0; i < cfg->nhashed; i++)
+			colmap[i] = cfg->hashed_atts[i] - 1;
+		LedgerRowHash(cfg, h->has_hash ? h->hash : NULL, values, nulls,
+					  colmap, hash);
+		hashval = palloc(VARHDRSZ + LEDGER_HASH_LEN);
+		SET_VARSIZE(hashval, VARHDRSZ + LEDGER_HASH_LEN);
+		memcpy(VARDATA(hashval), hash, LEDGER_HASH_LEN);
+		values[cfg->hash_att - 1] = PointerGetDatum(hashval);
+		nulls[cfg->hash_att - 1] = false;
+		newtuple = heap_form_tuple(tupdesc, values, nulls);
+	}
+	else
+	{
+		int			cols[2] = {cfg->balance_att, cfg->seq_att};
+		Datum		vals[2] = {balance, Int64GetDatum(seq)};
+		bool		nulls[2] = {false, false};
+
+		newtuple = heap_modify_tuple_by_cols(tuple, tupdesc, 2, cols, vals,
+											 nulls);
+	}
+
+	/* nothing can fail from here on: advance the head */
+	LedgerHeadTouch(xl, h);
+	LedgerHeadSetBalance(xl, h, balance);
+	h->seq = seq;
+	if (cfg->hash_chain)
+	{
+		memcpy(h->hash, hash, LEDGER_HASH_LEN);
+		h->has_hash = true;
+	}
+	LedgerHeadMarkDirty(xl, h);
+
+	return PointerGetDatum(newtuple);
+}
+
+/*
+ * orm_ext.ledger_flush_trigger() returns trigger
+ *
+ * AFTER INSERT FOR EACH STATEMENT on a ledger: writes the heads the statement
+ * changed back to the heads table.
+ */
+Datum
+orm_ext_ledger_flush_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			relid;
+	LedgerXactLedger *xl;
+
+	LedgerCheckTrigger(fcinfo, "ledger_flush_trigger", false);
+	relid = RelationGetRelid(trigdata->tg_relation);
+
+	if (LedgerXactLedgers == NULL)
+		return PointerGetDatum(NULL);
+	xl = (LedgerXactLedger *) hash_search(LedgerXactLedgers, &relid,
+										  HASH_FIND, NULL);
+	if (xl != NULL && xl->ndirty > 0)
+		LedgerFlush(LedgerConfigGet(relid, false), xl);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * orm_ext.ledger_balance(tbl regclass, account anyelement) returns numeric
+ *
+ * The account's current balance, 0 for an account with no entries.  Reads
+ * the account's head: one index lookup, whatever the ledger's length.  A
+ * caller subject to row-level security on the ledger gets the balance of the
+ * last entry it can see instead, so the heads never reveal more than the
+ * ledger would.
+ */
+Datum
+orm_ext_ledger_balance(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	LedgerConfig *cfg;
+	Datum		account;
+	Datum		balance;
+	Datum		result;
+	bool		found = false;
+
+	LedgerRequireArg(fcinfo, 0, "tbl");
+	LedgerRequireArg(fcinfo, 1, "account");
+	relid = PG_GETARG_OID(0);
+	LedgerCheckPrivilege(relid, ACL_SELECT);
+	cfg = LedgerConfigGet(relid, false);
+	account = LedgerAccountFromArg(cfg, PG_GETARG_DATUM(1),
+								   get_fn_expr_argtype(fcinfo->flinfo, 1));
+
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+	{
+		Oid			argtypes[1] = {cfg->account_type};
+		Datum		args[1] = {account};
+		char	   *q;
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "orm_ext: SPI_connect failed");
+		q = psprintf("SELECT %s FROM ONLY %s WHERE %s %s $1 "
+					 "ORDER BY %s DESC LIMIT 1",
+					 quote_identifier(cfg->balance_name), cfg->relname,
+					 quote_identifier(cfg->account_name),
+					 LedgerEqOperator(cfg->account_type),
+					 quote_identifier(cfg->seq_name));
+		ret = SPI_execute_with_args(q, 1, argtypes, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "orm_ext: reading ledger %s failed", cfg->relname);
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+
+			balance = SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull);
+			if (!isnull)
+			{
+				balance = SPI_datumTransfer(balance, cfg->balance_typbyval,
+											cfg->balance_typlen);
+				found = true;
+			}
+		}
+		SPI_finish();
+	}
+	else if (LedgerCachedBalance(cfg, account, &balance))
+		found = true;
+	else
+	{
+		Datum		args[1] = {account};
+		Oid			save_userid;
+		int			save_sec_context;
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "orm_ext: SPI_connect failed");
+		LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
+		ret = SPI_execute_plan(cfg->read_plan, args, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "orm_ext: reading a head of %s failed", cfg->relname);
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+
+			balance = SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull);
+			balance = SPI_datumTransfer(balance, cfg->balance_typbyval,
+										cfg->balance_typlen);
+			found = true;
+		}
+		LedgerRunAsEnd(save_userid, save_sec_context);
+		SPI_finish();
+	}
+
+	if (!found)
+		balance = LedgerBalanceZero(cfg);
+	result = LedgerBalanceToNumeric(cfg, balance);
+	PG_RETURN_DATUM(result);
+}
+
+/* qsort_arg comparator for ledger_post's accounts */
+static int
+LedgerAccountSortCmp(const void *a, const void *b, void *arg)
+{
+	LedgerConfig *cfg = (LedgerConfig *) arg;
+
+	return DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
+										   cfg->account_collation,
+										   *(const Datum *) a,
+										   *(const Datum *) b));
+}
+
+/*
+ * orm_ext.ledger_post(tbl regclass, entries jsonb, balanced boolean)
+ *	  returns jsonb
+ *
+ * Inserts the entries, a JSON array of column -> value objects, in one go and
+ * returns the inserted rows as a JSON array.  Before inserting anything it
+ * locks the heads of all the accounts involved in the account type's btree
+ * order, so that postings over the same accounts in any order cannot
+ * deadlock.  With balanced, the amounts must sum to zero.
+ */
+Datum
+orm_ext_ledger_post(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Jsonb	   *entries;
+	bool		balanced;
+	LedgerConfig *cfg;
+	LedgerXactLedger *xl;
+	Oid			argtypes[2] = {JSONBOID, OIDOID};
+	Datum		args[2];
+	SPITupleTable *rows;
+	uint64		nrows;
+	Datum	   *accounts;
+	int			naccounts = 0;
+	Datum		sum;
+	char	   *q;
+	int			ret;
+	StringInfoData result;
+	MemoryContext fncxt = CurrentMemoryContext;
+
+	LedgerRequireArg(fcinfo, 0, "tbl");
+	LedgerRequireArg(fcinfo, 1, "entries");
+	LedgerRequireArg(fcinfo, 2, "balanced");
+	relid = PG_GETARG_OID(0);
+	entries = PG_GETARG_JSONB_P(1);
+	balanced = PG_GETARG_BOOL(2);
+
+	LedgerCheckPrivilege(relid, ACL_INSERT);
+	cfg = LedgerConfigGet(relid, false);
+
+	if (!JB_ROOT_IS_ARRAY(entries) || JB_ROOT_IS_SCALAR(entries))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("entries must be a JSON array of objects")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "orm_ext: SPI_connect failed");
+	args[0] = JsonbPGetDatum(entries);
+	args[1] = ObjectIdGetDatum(relid);
+
+	/* every entry is an object whose keys are columns of the ledger */
+	ret = SPI_execute_with_args("SELECT e.ord, pg_catalog.jsonb_typeof(e.v) "
+								"FROM pg_catalog.jsonb_array_elements($1) "
+								"WITH ORDINALITY AS e(v, ord) "
+								"WHERE pg_catalog.jsonb_typeof(e.v) "
+								"OPERATOR(pg_catalog.<>) 'object' "
+								"ORDER BY e.ord LIMIT 1",
+								1, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "orm_ext: reading entries failed");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("entry %s of entries is a JSON %s, not an object",
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2))));
+
+	ret = SPI_execute_with_args("SELECT e.ord, k.k FROM pg_catalog.jsonb_array_elements($1) "
+								"WITH ORDINALITY AS e(v, ord), "
+								"pg_catalog.jsonb_object_keys(e.v) AS k(k) "
+								"WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+								"WHERE a.attrelid OPERATOR(pg_catalog.=) $2 "
+								"AND a.attname OPERATOR(pg_catalog.=) k.k "
+								"AND a.attnum OPERATOR(pg_catalog.>) 0 "
+								"AND NOT a.attisdropped) "
+								"ORDER BY e.ord LIMIT 1",
+								2, argtypes, args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "orm_ext: reading entries failed");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("ledger %s has no column \"%s\"", cfg->relname,
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+				 errdetail("Entry %s of entries names it.",
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1))));
+
+	/* the typed account and amount of each entry, and its keys */
+	q = psprintf("SELECT r.%s, r.%s, e.v, "
+				 "ARRAY(SELECT pg_catalog.jsonb_object_keys(e.v)) "
+				 "FROM pg_catalog.jsonb_array_elements($1) WITH ORDINALITY AS e(v, ord), "
+				 "pg_catalog.jsonb_populate_record(NULL::%s, e.v) AS r "
+				 "ORDER BY e.ord",
+				 quote_identifier(cfg->account_name),
+				 quote_identifier(cfg->amount_name), cfg->relname);
+	ret = SPI_execute_with_args(q, 1, argtypes, args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "orm_ext: reading entries failed");
+	rows = SPI_tuptable;
+	nrows = SPI_processed;
+
+	accounts = palloc(sizeof(Datum) * (nrows + 1));
+	sum = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		Datum		d;
+
+		d = SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull);
+		if (!isnull)
+			accounts[naccounts++] = d;
+		d = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull);
+		if (balanced && isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("entry %llu of entries has no amount",
+							(unsigned long long) i + 1)));
+		if (balanced)
+			sum = DirectFunctionCall2(numeric_add, sum,
+									  cfg->amount_type == NUMERICOID ? d :
+									  DirectFunctionCall1(int8_numeric,
+														  Int64GetDatum(cfg->amount_type == INT2OID ? DatumGetInt16(d) :
+																		cfg->amount_type == INT4OID ? DatumGetInt32(d) :
+																		DatumGetInt64(d))));
+	}
+	if (balanced &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, sum,
+										  DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("entries for ledger %s do not balance", cfg->relname),
+				 errdetail("Their amounts sum to %s, not 0.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, sum))),
+				 errhint("With balanced => true, every debit needs its credit.")));
+
+	/* lock every account's head, in the account type's order */
+	qsort_arg(accounts, naccounts, sizeof(Datum), LedgerAccountSortCmp, cfg);
+	xl = LedgerXactGet(cfg, true);
+	for (int i = 0; i < naccounts; i++)
+	{
+		if (i > 0 && LedgerAccountSortCmp(&accounts[i - 1], &accounts[i], cfg) == 0)
+			continue;
+		(void) LedgerHeadLock(cfg, xl, accounts[i]);
+	}
+
+	/* insert, entry by entry, as the caller: its privileges and policies */
+	{
+		MemoryContext old = MemoryContextSwitchTo(fncxt);
+
+		initStringInfo(&result);
+		appendStringInfoChar(&result, '[');
+		MemoryContextSwitchTo(old);
+	}
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		Datum		entry = SPI_getbinval(rows->vals[i], rows->tupdesc, 3, &isnull);
+		Datum		keys = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &isnull);
+		Datum	   *names;
+		int			nnames;
+		StringInfoData cols;
+		Datum		insargs[1] = {entry};
+		Oid			instypes[1] = {JSONBOID};
+		char	   *row;
+
+		deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false,
+						  TYPALIGN_INT, &names, NULL, &nnames);
+		initStringInfo(&cols);
+		for (int k = 0; k < nnames; k++)
+			appendStringInfo(&cols, "%s%s", k > 0 ? ", " : "",
+							 quote_identifier(TextDatumGetCString(names[k])));
+		if (nnames == 0)
+			q = psprintf("INSERT INTO %s AS t DEFAULT VALUES "
+						 "RETURNING pg_catalog.to_jsonb(t.*)", cfg->relname);
+		else
+			q = psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM "
+						 "pg_catalog.jsonb_populate_record(NULL::%s, $1) "
+						 "RETURNING pg_catalog.to_jsonb(t.*)",
+						 cfg->relname, cols.data, cols.data, cfg->relname);
+		ret = SPI_execute_with_args(q, nnames == 0 ? 0 : 1, instypes, insargs,
+									NULL, false, 0);
+		if (ret != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "orm_ext: inserting into %s failed: %s", cfg->relname,
+				 SPI_result_code_string(ret));
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+					 errmsg("entry %llu of entries was not inserted into ledger %s",
+							(unsigned long long) i + 1, cfg->relname),
+					 errdetail("A BEFORE trigger or a rule on the ledger skipped it.")));
+		row = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		{
+			MemoryContext old = MemoryContextSwitchTo(fncxt);
+
+			appendStringInfo(&result, "%s%s", i > 0 ? ", " : "", row);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	appendStringInfoChar(&result, ']');
+	SPI_finish();
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(result.data)));
+}

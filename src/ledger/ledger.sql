@@ -1,0 +1,158 @@
+-------------------------------------------------------------------------------
+-- Append-only tables and ledgers (src/ledger.c).
+--
+-- Privileges: append_only() is a trigger function.  EXECUTE stays with
+-- PUBLIC so that any table owner can protect their own tables; attaching a
+-- trigger needs ownership of the table, and the function refuses changes
+-- rather than making any.
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION orm_ext.append_only()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'orm_ext_append_only'
+LANGUAGE C;
+
+COMMENT ON FUNCTION orm_ext.append_only() IS
+    'trigger: rejects UPDATE, DELETE and TRUNCATE with SQLSTATE 23001, for every role';
+
+-------------------------------------------------------------------------------
+-- Ledgers (src/ledger/*.c): balances computed by the database.
+--
+-- Privileges: every function below is open to PUBLIC and checks what the
+-- caller may do on the table it is given, as the server's own commands
+-- would: ledger_attach()/ledger_detach() need ownership, ledger_post()
+-- needs INSERT, ledger_balance()/ledger_verify()/ledger_digest() need
+-- SELECT.  The heads tables and the registry belong to the extension's owner;
+-- the functions reach them through a local user switch, never through
+-- SECURITY DEFINER.
+-------------------------------------------------------------------------------
+
+-- The registry.  pg_dump keeps its rows (pg_extension_config_dump); regclass
+-- columns are dumped by name, so a restore points them at the new tables.
+CREATE TABLE orm_ext.ledgers (
+    ledger          pg_catalog.regclass PRIMARY KEY,
+    account_column  pg_catalog.name NOT NULL,
+    amount_column   pg_catalog.name NOT NULL,
+    balance_column  pg_catalog.name NOT NULL,
+    seq_column      pg_catalog.name NOT NULL,
+    hash_column     pg_catalog.name,
+    allow_negative  pg_catalog.bool NOT NULL,
+    hashed_columns  pg_catalog.name[],
+    heads           pg_catalog.regclass NOT NULL UNIQUE,
+    CHECK ((hash_column IS NULL) = (hashed_columns IS NULL))
+);
+SELECT pg_catalog.pg_extension_config_dump('orm_ext.ledgers', '');
+GRANT SELECT ON orm_ext.ledgers TO PUBLIC;
+COMMENT ON TABLE orm_ext.ledgers IS
+    'orm_ext: the attached ledgers, their columns and heads tables (maintained by ledger_attach/ledger_detach)';
+
+CREATE FUNCTION orm_ext.ledger_balance_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_balance_trigger'
+LANGUAGE C;
+COMMENT ON FUNCTION orm_ext.ledger_balance_trigger() IS
+    'trigger (created by ledger_attach): sets each new entry''s balance, seq and hash from its account''s head';
+
+CREATE FUNCTION orm_ext.ledger_flush_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_flush_trigger'
+LANGUAGE C;
+COMMENT ON FUNCTION orm_ext.ledger_flush_trigger() IS
+    'trigger (created by ledger_attach): writes the heads a statement changed back, checking that no computed row was skipped';
+
+CREATE FUNCTION orm_ext.ledger_attach(
+    tbl pg_catalog.regclass,
+    account_column pg_catalog.name,
+    amount_column pg_catalog.name,
+    balance_column pg_catalog.name,
+    allow_negative pg_catalog.bool DEFAULT true,
+    hash_chain pg_catalog.bool DEFAULT false,
+    seq_column pg_catalog.name DEFAULT 'entry_seq',
+    hash_column pg_catalog.name DEFAULT 'entry_hash')
+RETURNS void
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_attach'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION orm_ext.ledger_attach(pg_catalog.regclass, pg_catalog.name, pg_catalog.name, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.name, pg_catalog.name) IS
+    'makes an empty table an append-only ledger whose balance column the database computes; idempotent';
+
+CREATE FUNCTION orm_ext.ledger_detach(tbl pg_catalog.regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_detach'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION orm_ext.ledger_detach(pg_catalog.regclass) IS
+    'removes a ledger''s triggers, heads and registration; keeps its rows';
+
+CREATE FUNCTION orm_ext.ledger_balance(tbl pg_catalog.regclass, account anyelement)
+RETURNS pg_catalog.numeric
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_balance'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION orm_ext.ledger_balance(pg_catalog.regclass, anyelement) IS
+    'current balance of an account (0 if it has no entries), read from its head in O(1)';
+
+-- the same for an account given as text or as an untyped literal
+CREATE FUNCTION orm_ext.ledger_balance(tbl pg_catalog.regclass, account pg_catalog.text)
+RETURNS pg_catalog.numeric
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_balance'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION orm_ext.ledger_balance(pg_catalog.regclass, pg_catalog.text) IS
+    'current balance of an account given in its text form (0 if it has no entries)';
+
+CREATE FUNCTION orm_ext.ledger_post(
+    tbl pg_catalog.regclass,
+    entries pg_catalog.jsonb,
+    balanced pg_catalog.bool DEFAULT false)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_post'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION orm_ext.ledger_post(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.bool) IS
+    'inserts several entries atomically, locking their accounts in one canonical order; balanced => amounts must sum to 0';
+
+CREATE FUNCTION orm_ext.ledger_verify(
+    tbl pg_catalog.regclass,
+    digest pg_catalog.jsonb DEFAULT NULL,
+    OUT account pg_catalog.text,
+    OUT entry pg_catalog.text,
+    OUT problem pg_catalog.text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_verify'
+LANGUAGE C STABLE ROWS 10;
+COMMENT ON FUNCTION orm_ext.ledger_verify(pg_catalog.regclass, pg_catalog.jsonb) IS
+    'checks balance chains, heads, hashes and an optional earlier digest; returns one row per problem, none when consistent';
+
+CREATE FUNCTION orm_ext.ledger_digest(tbl pg_catalog.regclass)
+RETURNS pg_catalog.jsonb
+AS 'MODULE_PATHNAME', 'orm_ext_ledger_digest'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION orm_ext.ledger_digest(pg_catalog.regclass) IS
+    'the per-account heads of a ledger and a root hash over them, to keep outside the database';
+
+-- Dropping a ledger table drops its heads table and registration with it.
+CREATE FUNCTION orm_ext.ledger_on_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT l.ledger::pg_catalog.oid AS ledger, l.heads::pg_catalog.oid AS heads
+        FROM orm_ext.ledgers l
+        JOIN pg_catalog.pg_event_trigger_dropped_objects() d
+          ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+         AND d.objid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
+         AND d.objsubid OPERATOR(pg_catalog.=) 0
+    LOOP
+        DELETE FROM orm_ext.ledgers WHERE ledger::pg_catalog.oid OPERATOR(pg_catalog.=) r.ledger;
+        IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) r.heads) THEN
+            EXECUTE pg_catalog.format('DROP TABLE %s', r.heads::pg_catalog.regclass);
+        END IF;
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION orm_ext.ledger_on_drop() FROM PUBLIC;
+COMMENT ON FUNCTION orm_ext.ledger_on_drop() IS
+    'event trigger: when a ledger table is dropped, drops its heads table and registration';
+CREATE EVENT TRIGGER orm_ext_ledger_on_drop ON sql_drop
+    EXECUTE FUNCTION orm_ext.ledger_on_drop();
