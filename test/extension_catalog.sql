@@ -2,7 +2,7 @@
 -- comments, privileges, and SECURITY DEFINER hygiene.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(11);
+SELECT plan(14);
 
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'orm_ext'), '0.1.0', 'version 0.1.0');
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'orm_ext'), 'orm_ext',
@@ -38,6 +38,20 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                   AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                 ORDER BY 1),
           ARRAY[]::text[], 'PUBLIC may execute every UUID function and append_only()');
+
+-- the ledger functions check the caller's rights on the table themselves
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace
+                  AND p.proname LIKE 'ledger%' AND p.proname <> 'ledger_on_drop'
+                  AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+                ORDER BY 1),
+          ARRAY[]::text[], 'PUBLIC may execute every ledger function');
+SELECT ok(NOT has_function_privilege('public', 'orm_ext.ledger_on_drop()', 'EXECUTE'),
+          'the event trigger function ledger_on_drop() is not executable by PUBLIC');
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace AND p.prosecdef ORDER BY 1),
+          ARRAY['orm_ext.ledger_on_drop()'],
+          'ledger_on_drop() is the only SECURITY DEFINER function (docs/security.md)');
 
 -- a plain role, with no grants of its own, can use them
 CREATE ROLE orm_ext_catalog_plain NOLOGIN;

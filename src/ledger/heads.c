@@ -33,6 +33,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -605,6 +606,38 @@ LedgerCheckTrigger(FunctionCallInfo fcinfo, const char *funcname,
 				 errhint("Let orm_ext.ledger_attach() create the ledger's triggers.")));
 }
 
+/*
+ * BEFORE INSERT triggers fire in name order.  One that fires after the
+ * balance trigger could change the amount behind the computed balance, or
+ * skip the row; refuse to compute balances until it is renamed.
+ */
+static void
+LedgerCheckLaterTriggers(LedgerConfig *cfg, Relation rel, Trigger *self)
+{
+	TriggerDesc *td = rel->trigdesc;
+
+	if (td == NULL)
+		return;
+	for (int i = 0; i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (t->tgenabled == TRIGGER_DISABLED ||
+			!TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_BEFORE(t->tgtype) ||
+			!TRIGGER_FOR_INSERT(t->tgtype) ||
+			strcmp(t->tgname, self->tgname) <= 0)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("trigger \"%s\" on ledger %s fires after \"%s\"",
+						t->tgname, cfg->relname, self->tgname),
+				 errdetail("BEFORE INSERT triggers fire in name order; one that fires "
+						   "after the balance is computed could change the amount or skip the row."),
+				 errhint("Rename the trigger so that its name sorts before \"%s\".",
+						 self->tgname)));
+	}
+}
+
 static void
 LedgerNotNull(LedgerConfig *cfg, Relation rel, AttrNumber att, const char *name)
 {
@@ -646,6 +679,11 @@ orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
 	tupdesc = RelationGetDescr(rel);
 	tuple = trigdata->tg_trigtuple;
 	cfg = LedgerConfigGet(RelationGetRelid(rel), false);
+	if (!cfg->triggers_checked)
+	{
+		LedgerCheckLaterTriggers(cfg, rel, trigdata->tg_trigger);
+		cfg->triggers_checked = true;
+	}
 
 	account = heap_getattr(tuple, cfg->account_att, tupdesc, &isnull);
 	if (isnull)

@@ -108,6 +108,7 @@ typedef struct LedgerConfig
 
 	bool		allow_negative;
 	bool		hash_chain;
+	bool		triggers_checked;	/* no BEFORE INSERT trigger after ours */
 
 	/* columns the hash covers, in order, with their send functions */
 	int			nhashed;

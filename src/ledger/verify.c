@@ -478,7 +478,7 @@ CheckEntry(VerifyState *st, AccountState *as, HeapTuple tup, TupleDesc desc,
 				has_stored_hash = true;
 			}
 		}
-		if (has_stored_hash && (linked || as->seq == 0))
+		if (has_stored_hash && linked)
 		{
 			Datum	   *values = palloc(sizeof(Datum) * desc->natts);
 			bool	   *nulls = palloc(sizeof(bool) * desc->natts);

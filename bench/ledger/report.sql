@@ -1,0 +1,195 @@
+-------------------------------------------------------------------------------
+-- bench/ledger/report.sql: prints the results gathered by bench/ledger/run as
+-- Markdown.  Run with psql -At -v rows=N -v accounts=N -v clients=N.
+-------------------------------------------------------------------------------
+
+\set QUIET on
+
+CREATE FUNCTION pg_temp.label(variant text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE variant
+        WHEN 'plain' THEN 'plain table, no trigger, no index'
+        WHEN 'plain_idx' THEN 'plain table, no trigger, unique index (user_id, entry_seq)'
+        WHEN 'orm_ext' THEN 'orm_ext ledger'
+        WHEN 'orm_ext_hash' THEN 'orm_ext ledger, hash_chain => true'
+        WHEN 'plpgsql' THEN 'PL/pgSQL trigger + heads table, unique index (user_id, entry_seq)'
+    END
+$$;
+
+CREATE FUNCTION pg_temp.ord(variant text) RETURNS int
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_position(ARRAY['plain', 'plain_idx', 'orm_ext', 'orm_ext_hash', 'plpgsql'], variant)
+$$;
+
+CREATE FUNCTION pg_temp.n(x float8, fmt text DEFAULT 'FM999,999,990.0') RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(to_char(x, fmt), '–')
+$$;
+
+-- ---- 1. OLTP ------------------------------------------------------------
+CREATE TEMP VIEW oltp_stats AS
+SELECT part, variant,
+       max(tps) AS best,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY tps) AS median,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS latency,
+       string_agg(to_char(tps, 'FM999990'), ' ' ORDER BY run) AS runs,
+       sum(processed) AS processed,
+       sum(failed) AS failed,
+       sum(nrows) AS nrows,
+       min(seconds) AS seconds
+FROM bench.oltp_result
+GROUP BY part, variant;
+
+SELECT format('### 1. OLTP: single-row inserts, %s clients, a random one of %s accounts per transaction (%s s per run, %s runs each, interleaved)',
+              :clients, to_char(:accounts, 'FM999,999,999'),
+              (SELECT min(seconds) FROM bench.oltp_result),
+              (SELECT count(*) FROM bench.oltp_result WHERE part = 'oltp' AND variant = 'orm_ext'));
+SELECT '';
+SELECT '| table | median tps | best tps | median latency ms | failed | runs, tps |';
+SELECT '|---|--:|--:|--:|--:|---|';
+SELECT format('| %s | %s | %s | %s | %s | %s |', pg_temp.label(variant),
+              pg_temp.n(median, 'FM999,990'), pg_temp.n(best, 'FM999,990'),
+              pg_temp.n(latency, 'FM990.000'), failed, runs)
+FROM oltp_stats WHERE part = 'oltp'
+ORDER BY pg_temp.ord(variant);
+SELECT '';
+
+-- ---- 2. bulk ------------------------------------------------------------
+CREATE TEMP VIEW bulk_stats AS
+SELECT variant,
+       min(ms) AS best,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median,
+       string_agg(to_char(ms, 'FM999990.0'), ' ' ORDER BY run) AS runs,
+       count(*) AS nruns
+FROM bench.bulk_result
+WHERE run > 0
+GROUP BY variant;
+
+SELECT format('### 2. Bulk: INSERT ... SELECT of %s rows over %s accounts (fresh table per run, %s runs each, interleaved, after a warm-up round)',
+              to_char(:rows, 'FM999,999,999'), to_char(:accounts, 'FM999,999,999'),
+              (SELECT nruns FROM bulk_stats WHERE variant = 'orm_ext'));
+SELECT '';
+SELECT '| table | best ms | median ms | rows/s (median) | runs, ms |';
+SELECT '|---|--:|--:|--:|---|';
+SELECT format('| %s | %s | %s | %s | %s |', pg_temp.label(variant),
+              pg_temp.n(best), pg_temp.n(median),
+              pg_temp.n(:rows / median * 1000, 'FM999,999,990'), runs)
+FROM bulk_stats
+ORDER BY pg_temp.ord(variant);
+SELECT '';
+
+-- ---- 3. hot account -----------------------------------------------------
+SELECT format('### 3. Hot account: single-row inserts, %s clients, all on one account (%s s, one run each)',
+              :clients, (SELECT min(seconds) FROM bench.oltp_result WHERE part = 'hot'));
+SELECT '';
+SELECT '| table | tps | latency ms | transactions | failed transactions (pgbench) | rows afterwards |';
+SELECT '|---|--:|--:|--:|--:|--:|';
+SELECT format('| %s | %s | %s | %s | %s | %s |', pg_temp.label(variant),
+              pg_temp.n(median, 'FM999,990'), pg_temp.n(latency, 'FM990.000'),
+              processed, failed, nrows)
+FROM oltp_stats WHERE part = 'hot'
+ORDER BY pg_temp.ord(variant);
+SELECT '';
+
+-- ---- 4. hash chain and verify -------------------------------------------
+CREATE TEMP VIEW scan_stats AS
+SELECT variant,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY sum_ms) AS sum_median,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY verify_ms) AS verify_median,
+       string_agg(to_char(sum_ms, 'FM999990.0'), ' ' ORDER BY run) AS sum_runs,
+       string_agg(to_char(verify_ms, 'FM999990.0'), ' ' ORDER BY run) AS verify_runs
+FROM bench.scan_result
+WHERE run > 0
+GROUP BY variant;
+
+SELECT format('### 4. Scans of the %s-row ledgers (after each bulk insert of 2, hint bits already set; medians)',
+              to_char(:rows, 'FM999,999,999'));
+SELECT '';
+SELECT '| ledger | `sum(amount_cents)` ms | `count(*) FROM ledger_verify()` ms | verify / sum | runs, sum ms | runs, verify ms |';
+SELECT '|---|--:|--:|--:|---|---|';
+SELECT format('| %s | %s | %s | %s | %s | %s |', pg_temp.label(variant),
+              pg_temp.n(sum_median), pg_temp.n(verify_median),
+              pg_temp.n(verify_median / sum_median, 'FM9990.00'), sum_runs, verify_runs)
+FROM scan_stats
+ORDER BY pg_temp.ord(variant);
+SELECT '';
+
+-- ---- 5. memory ----------------------------------------------------------
+SELECT format('### 5. Backend memory during one INSERT ... SELECT of %s rows (VmRSS and RssAnon of the backend, kB, sampled every 0.2 s)',
+              to_char(min(nrows), 'FM999,999,999'))
+FROM bench.memory_result HAVING count(*) > 0;
+SELECT '' FROM bench.memory_result HAVING count(*) > 0;
+SELECT '| table | insert ms | samples | VmRSS start | VmRSS peak | RssAnon start | RssAnon peak | RssAnon last |'
+FROM bench.memory_result HAVING count(*) > 0;
+SELECT '|---|--:|--:|--:|--:|--:|--:|--:|' FROM bench.memory_result HAVING count(*) > 0;
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |', pg_temp.label(variant),
+              pg_temp.n(ms), samples, rss_start, rss_peak, anon_start, anon_peak, anon_end)
+FROM bench.memory_result
+ORDER BY pg_temp.ord(variant);
+SELECT '' FROM bench.memory_result HAVING count(*) > 0;
+
+-- ---- summary ------------------------------------------------------------
+CREATE TEMP VIEW summary AS
+WITH o AS (SELECT variant, median FROM oltp_stats WHERE part = 'oltp'),
+     h AS (SELECT variant, median, failed FROM oltp_stats WHERE part = 'hot'),
+     b AS (SELECT variant, median FROM bulk_stats),
+     s AS (SELECT * FROM scan_stats WHERE variant = 'orm_ext_hash')
+SELECT * FROM (
+    SELECT 1 AS ord, 'OLTP tps, orm_ext vs plain table without index (ratio orm_ext / baseline)' AS metric,
+           (SELECT median FROM o WHERE variant = 'orm_ext') AS mine,
+           (SELECT median FROM o WHERE variant = 'plain') AS base,
+           'tps' AS unit, 0.8 AS target, true AS higher_ratio_better
+    UNION ALL
+    SELECT 2, 'OLTP tps, orm_ext vs plain table with the unique index (ratio orm_ext / baseline)',
+           (SELECT median FROM o WHERE variant = 'orm_ext'),
+           (SELECT median FROM o WHERE variant = 'plain_idx'), 'tps', NULL
+    UNION ALL
+    SELECT 3, 'OLTP tps, orm_ext vs PL/pgSQL trigger (ratio orm_ext / baseline)',
+           (SELECT median FROM o WHERE variant = 'orm_ext'),
+           (SELECT median FROM o WHERE variant = 'plpgsql'), 'tps', NULL
+    UNION ALL
+    SELECT 4, 'bulk insert ms, orm_ext vs plain table without index (ratio baseline / orm_ext)',
+           (SELECT median FROM b WHERE variant = 'orm_ext'),
+           (SELECT median FROM b WHERE variant = 'plain'), 'ms', 0.5
+    UNION ALL
+    SELECT 5, 'bulk insert ms, orm_ext vs plain table with the unique index (ratio baseline / orm_ext)',
+           (SELECT median FROM b WHERE variant = 'orm_ext'),
+           (SELECT median FROM b WHERE variant = 'plain_idx'), 'ms', NULL
+    UNION ALL
+    SELECT 6, 'bulk insert ms, orm_ext vs PL/pgSQL trigger (ratio baseline / orm_ext)',
+           (SELECT median FROM b WHERE variant = 'orm_ext'),
+           (SELECT median FROM b WHERE variant = 'plpgsql'), 'ms', 3
+    UNION ALL
+    SELECT 7, format('hot account tps, orm_ext vs PL/pgSQL trigger (ratio orm_ext / baseline); failed transactions: orm_ext %s, PL/pgSQL %s',
+                     (SELECT failed FROM h WHERE variant = 'orm_ext'),
+                     (SELECT failed FROM h WHERE variant = 'plpgsql')),
+           (SELECT median FROM h WHERE variant = 'orm_ext'),
+           (SELECT median FROM h WHERE variant = 'plpgsql'), 'tps', NULL
+    UNION ALL
+    SELECT 8, 'bulk insert ms, orm_ext with hash_chain vs without (ratio baseline / orm_ext)',
+           (SELECT median FROM b WHERE variant = 'orm_ext_hash'),
+           (SELECT median FROM b WHERE variant = 'orm_ext'), 'ms', NULL
+    UNION ALL
+    SELECT 9, 'ledger_verify ms on the hashed ledger vs sum(amount_cents) on it (ratio orm_ext / baseline)',
+           (SELECT verify_median FROM s), (SELECT sum_median FROM s), 'ms', NULL
+) x;
+
+SELECT '### Summary';
+SELECT '';
+SELECT '| metric | orm_ext | baseline | ratio | target |';
+SELECT '|---|--:|--:|--:|---|';
+SELECT format('| %s | %s | %s | %s | %s |', metric,
+              pg_temp.n(mine, CASE unit WHEN 'tps' THEN 'FM999,990' ELSE 'FM999,990.0' END),
+              pg_temp.n(base, CASE unit WHEN 'tps' THEN 'FM999,990' ELSE 'FM999,990.0' END),
+              pg_temp.n(CASE WHEN ord IN (1, 2, 3, 7, 9) THEN mine / base ELSE base / mine END, 'FM9990.000'),
+              CASE
+                  WHEN target IS NULL AND ord = 7 THEN
+                      CASE WHEN (SELECT failed FROM oltp_stats WHERE part = 'hot' AND variant = 'orm_ext') = 0
+                           THEN '0 failed, verify 0 rows: met' ELSE '0 failed: not met' END
+                  WHEN target IS NULL THEN '–'
+                  ELSE format('≥ %s: %s', target,
+                              CASE WHEN (CASE WHEN ord IN (1, 2, 3) THEN mine / base ELSE base / mine END) >= target
+                                   THEN 'met' ELSE 'not met' END)
+              END)
+FROM summary
+ORDER BY ord;
