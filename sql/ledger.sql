@@ -93,6 +93,15 @@ INSERT INTO credit_ledger (user_id, amount_cents, reason)
 VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e23', -500, 'report');
 UPDATE credit_ledger SET amount_cents = 0;
 
+-- COPY goes through the same trigger: several rows for one account chain
+COPY credit_ledger (user_id, amount_cents, reason) FROM stdin;
+01a1fe93-87d8-7b9e-9cf9-1808e6b39e24	250	copy 1
+01a1fe93-87d8-7b9e-9cf9-1808e6b39e24	-50	copy 2
+01a1fe93-87d8-7b9e-9cf9-1808e6b39e24	25	copy 3
+\.
+SELECT amount_cents, balance_after_cents, entry_seq FROM credit_ledger
+WHERE user_id = '01a1fe93-87d8-7b9e-9cf9-1808e6b39e24' ORDER BY entry_seq;
+
 -- ledger_balance, ledger_post
 SELECT orm_ext.ledger_balance('credit_ledger', '01a1fe93-87d8-7b9e-9cf9-1808e6b39e22'::uuid) AS ada,
        orm_ext.ledger_balance('credit_ledger', '01a1fe93-87d8-7b9e-9cf9-1808e6b39e25') AS nobody;
