@@ -3,7 +3,7 @@
 -- hostile identifiers end to end, and account/amount/balance types.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(120);
+SELECT plan(125);
 
 SELECT has_function('orm_ext', 'ledger_attach',
                     ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name'],
@@ -285,6 +285,24 @@ SELECT isnt((SELECT c.relowner FROM pg_class c JOIN orm_ext.ledgers l ON l.heads
              WHERE l.ledger = 'la_own.la_owned'::regclass),
             'orm_ext_la_owner'::regrole::oid, 'the heads table of a role''s ledger is not owned by that role');
 
+-- an existing bigint seq column and a unique (account, seq) index are used as they are
+CREATE TABLE la_ready (acct uuid NOT NULL, amt bigint NOT NULL, bal bigint, entry_seq bigint NOT NULL,
+                       UNIQUE (acct, entry_seq));
+SELECT lives_ok($$SELECT orm_ext.ledger_attach('la_ready', 'acct', 'amt', 'bal')$$,
+                'a table that already has entry_seq bigint and UNIQUE (acct, entry_seq)');
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = 'la_ready'::regclass), 1::bigint,
+          'no second unique index is created');
+
+-- dropping a ledger drops its heads table and registration
+CREATE TEMP TABLE dropped_heads AS SELECT heads::oid AS heads FROM orm_ext.ledgers WHERE ledger = 'la_ready'::regclass;
+DROP TABLE la_ready;
+SELECT ok((SELECT heads IS NOT NULL FROM dropped_heads)
+          AND NOT EXISTS (SELECT FROM pg_class WHERE oid = (SELECT heads FROM dropped_heads)),
+          'DROP TABLE of a ledger drops its heads table');
+SELECT ok((SELECT heads IS NOT NULL FROM dropped_heads)
+          AND NOT EXISTS (SELECT FROM orm_ext.ledgers l WHERE l.heads::oid = (SELECT heads FROM dropped_heads)),
+          'and its registry row');
+
 -------------------------------------------------------------------------------
 -- hostile identifiers, end to end
 -------------------------------------------------------------------------------
@@ -301,6 +319,10 @@ SELECT lives_ok($$SELECT orm_ext.ledger_attach('"My Schema"."select"', 'User Id'
                 'attach with quoted, spaced, mixed-case and reserved names');
 SELECT col_type_is('My Schema', 'select', 'Seq "No"', 'bigint', 'the seq column is added under its hostile name');
 SELECT col_type_is('My Schema', 'select', 'Hash; Col', 'bytea', 'the hash column is added under its hostile name');
+SELECT is((SELECT hashed_columns::text[] COLLATE "default" FROM orm_ext.ledgers
+           WHERE ledger = '"My Schema"."select"'::regclass),
+          ARRAY['id', 'User Id', 'amount"x', 'Order', 'Seq "No"'],
+          'the hash covers every column but the hash, in order, the seq column it added included');
 SELECT is(ARRAY(SELECT tgname::text FROM pg_trigger
                 WHERE tgrelid = '"My Schema"."select"'::regclass AND NOT tgisinternal AND tgenabled = 'A'
                 ORDER BY 1),

@@ -3,7 +3,7 @@
 -- accounts, overloads, privileges, row-level security).
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(71);
+SELECT plan(74);
 
 SELECT has_function('orm_ext', 'ledger_balance', ARRAY['regclass', 'anyelement'],
                     'ledger_balance(regclass, anyelement) exists');
@@ -148,12 +148,64 @@ CREATE TRIGGER aa_double BEFORE INSERT ON lb_early FOR EACH ROW EXECUTE FUNCTION
 INSERT INTO lb_early (acct, amt) VALUES (1, 5);
 SELECT results_eq($$SELECT amt, bal FROM lb_early$$, $$VALUES (10::bigint, 10::bigint)$$,
                   'an earlier BEFORE trigger''s change to the amount is what the balance counts');
+-- a BEFORE INSERT trigger that fires after the balance trigger (name order)
+-- could change or skip a row after its balance was computed: inserts fail
+-- with 55000 until it is renamed (docs/ledger.md)
 CREATE TABLE lb_late (acct int NOT NULL, amt bigint NOT NULL, bal bigint);
 SELECT orm_ext.ledger_attach('lb_late', 'acct', 'amt', 'bal');
 CREATE TRIGGER zz_drop_zero BEFORE INSERT ON lb_late FOR EACH ROW EXECUTE FUNCTION pg_temp.lb_drop_zero();
-SELECT throws_ok($$INSERT INTO lb_late (acct, amt) VALUES (1, 0)$$, '0A000', NULL,
-                 'a later BEFORE trigger returning NULL: 0A000');
-SELECT is(orm_ext.ledger_balance('lb_late', 1), 0::numeric, 'the skipped row changed no balance');
+SELECT throws_ok($$INSERT INTO lb_late (acct, amt) VALUES (1, 0)$$, '55000', NULL,
+                 'a later BEFORE trigger that would skip the row: 55000');
+SELECT throws_ok($$INSERT INTO lb_late (acct, amt) VALUES (1, 5)$$, '55000', NULL,
+                 'a later BEFORE trigger: 55000 even for a row it would keep');
+ALTER TRIGGER zz_drop_zero ON lb_late RENAME TO aa_drop_zero;
+SELECT lives_ok($$INSERT INTO lb_late (acct, amt) VALUES (1, 0), (1, 5)$$,
+                'renamed to fire before the balance trigger, it may skip rows');
+SELECT results_eq($$SELECT amt, bal, entry_seq FROM lb_late$$, $$VALUES (5::bigint, 5::bigint, 1::bigint)$$,
+                  'the row it skipped took no seq and no balance');
+
+-- a registered column renamed: 55000
+CREATE TABLE lb_renamed (acct int NOT NULL, amt bigint NOT NULL, bal bigint);
+SELECT orm_ext.ledger_attach('lb_renamed', 'acct', 'amt', 'bal');
+INSERT INTO lb_renamed (acct, amt) VALUES (1, 1);
+ALTER TABLE lb_renamed RENAME COLUMN amt TO amount;
+SELECT throws_ok($$INSERT INTO lb_renamed (acct, amount) VALUES (1, 1)$$, '55000', NULL,
+                 'a ledger whose amount column was renamed refuses inserts: 55000');
+
+-- a role with nothing but INSERT on the ledger (the seeds' app_user)
+CREATE ROLE orm_ext_lb_app NOLOGIN;
+GRANT INSERT ON credit_ledger TO orm_ext_lb_app;
+SET LOCAL ROLE orm_ext_lb_app;
+SELECT lives_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('00000000-0000-7000-8000-00000000000f', 11),
+                                                                        ('00000000-0000-7000-8000-00000000000f', 22)$$,
+                'a role with only INSERT on the ledger can insert');
+RESET ROLE;
+SELECT results_eq($$SELECT balance_after_cents, entry_seq FROM credit_ledger
+                    WHERE user_id = '00000000-0000-7000-8000-00000000000f' ORDER BY entry_seq$$,
+                  $$VALUES (11::bigint, 1::bigint), (33, 2)$$, 'and its rows are chained');
+
+-- a hostile search_path: an = operator on uuid that fails, found before pg_catalog
+CREATE SCHEMA lb_evil;
+CREATE FUNCTION lb_evil.uuid_eq(uuid, uuid) RETURNS bool LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'hostile = operator called'; END$$;
+CREATE OPERATOR lb_evil.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = lb_evil.uuid_eq);
+CREATE FUNCTION lb_evil.int8pl(bigint, bigint) RETURNS bigint LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'hostile + operator called'; END$$;
+CREATE OPERATOR lb_evil.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = lb_evil.int8pl);
+SET LOCAL search_path = lb_evil, pg_catalog, public;
+CREATE TABLE public.lb_path (acct uuid NOT NULL, amt bigint NOT NULL, bal bigint);
+SELECT lives_ok($$SELECT orm_ext.ledger_attach('public.lb_path', 'acct', 'amt', 'bal', hash_chain => true)$$,
+                'under a hostile search_path: attach');
+SELECT lives_ok($$INSERT INTO public.lb_path (acct, amt) VALUES ('00000000-0000-7000-8000-000000000001', 4),
+                                                                ('00000000-0000-7000-8000-000000000001', 5)$$,
+                'under a hostile search_path: insert');
+SELECT lives_ok($$SELECT orm_ext.ledger_post('public.lb_path', '[{"acct": "00000000-0000-7000-8000-000000000001", "amt": 1}]')$$,
+                'under a hostile search_path: ledger_post');
+SELECT is(orm_ext.ledger_balance('public.lb_path', '00000000-0000-7000-8000-000000000001'::uuid), 10::numeric,
+          'under a hostile search_path: ledger_balance');
+SELECT is((SELECT count(*) FROM orm_ext.ledger_verify('public.lb_path', orm_ext.ledger_digest('public.lb_path'))),
+          0::bigint, 'under a hostile search_path: ledger_verify and ledger_digest');
+RESET search_path;
 
 -- hash_chain: entry_hash is 32 bytes, the server's, and differs per entry
 CREATE TABLE lb_hashed (acct text NOT NULL, amt bigint NOT NULL, bal bigint, note text);

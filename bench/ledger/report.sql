@@ -138,7 +138,7 @@ SELECT * FROM (
     SELECT 1 AS ord, 'OLTP tps, orm_ext vs plain table without index (ratio orm_ext / baseline)' AS metric,
            (SELECT median FROM o WHERE variant = 'orm_ext') AS mine,
            (SELECT median FROM o WHERE variant = 'plain') AS base,
-           'tps' AS unit, 0.8 AS target, true AS higher_ratio_better
+           'tps' AS unit, 0.8 AS target
     UNION ALL
     SELECT 2, 'OLTP tps, orm_ext vs plain table with the unique index (ratio orm_ext / baseline)',
            (SELECT median FROM o WHERE variant = 'orm_ext'),

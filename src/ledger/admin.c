@@ -311,8 +311,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 	allow_negative = PG_GETARG_BOOL(4);
 	hash_chain = PG_GETARG_BOOL(5);
 	seqcol = NameStr(*PG_GETARG_NAME(6));
-	if (hash_chain)
-		LedgerRequireArg(fcinfo, 7, "hash_column");
+	LedgerRequireArg(fcinfo, 7, "hash_column");
 	hashcol = hash_chain ? NameStr(*PG_GETARG_NAME(7)) : NULL;
 
 	qualified = LedgerCheckTable(relid);
@@ -482,7 +481,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 									2, (Oid[]) {OIDOID, NAMEOID},
 									(Datum[]) {ObjectIdGetDatum(relid),
 									DirectFunctionCall1(namein, CStringGetDatum(hashcol))},
-									NULL, true, 1);
+									NULL, false, 1);	/* see the new columns */
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "orm_ext: listing the columns of %s failed", qualified);
 		appendStringInfoString(&hashed,

@@ -61,10 +61,14 @@ PG_FUNCTION_INFO_V1(orm_ext_ledger_post);
 
 struct LedgerXactLedger;
 
-/* one locked account, cached for the rest of the transaction */
+/*
+ * One locked account, cached for the rest of the transaction.  Allocated on
+ * its own and never moved: the dirty list, the undo records and "last" point
+ * at it.  The search tree holds LedgerHeadNodes that point here, because
+ * rbt_delete() moves data between tree nodes.
+ */
 typedef struct LedgerHead
 {
-	RBTNode		node;			/* must be first */
 	Datum		account;
 	Datum		balance;
 	bool		balance_owned;	/* balance is ours to pfree (by-ref types) */
@@ -78,6 +82,12 @@ typedef struct LedgerHead
 	SubTransactionId level_subid;	/* subtransaction of the last change */
 	bool		balance_byval;
 } LedgerHead;
+
+typedef struct LedgerHeadNode
+{
+	RBTNode		node;			/* must be first */
+	LedgerHead *head;
+} LedgerHeadNode;
 
 /* the cached heads of one ledger */
 typedef struct LedgerXactLedger
@@ -123,8 +133,8 @@ LedgerHeadCompare(const RBTNode *a, const RBTNode *b, void *arg)
 	LedgerXactLedger *xl = (LedgerXactLedger *) arg;
 
 	return DatumGetInt32(FunctionCall2Coll(&xl->cmp, xl->collation,
-										   ((const LedgerHead *) a)->account,
-										   ((const LedgerHead *) b)->account));
+										   ((const LedgerHeadNode *) a)->head->account,
+										   ((const LedgerHeadNode *) b)->head->account));
 }
 
 static void
@@ -137,7 +147,7 @@ LedgerHeadCombine(RBTNode *existing, const RBTNode *newdata, void *arg)
 static RBTNode *
 LedgerHeadAlloc(void *arg)
 {
-	return (RBTNode *) MemoryContextAlloc(LedgerXactCxt, sizeof(LedgerHead));
+	return (RBTNode *) MemoryContextAlloc(LedgerXactCxt, sizeof(LedgerHeadNode));
 }
 
 static void
@@ -177,7 +187,7 @@ LedgerXactGet(LedgerConfig *cfg, bool create)
 		return xl;
 
 	oldcxt = MemoryContextSwitchTo(LedgerXactCxt);
-	xl->heads = rbt_create(sizeof(LedgerHead), LedgerHeadCompare,
+	xl->heads = rbt_create(sizeof(LedgerHeadNode), LedgerHeadCompare,
 						   LedgerHeadCombine, LedgerHeadAlloc, LedgerHeadFree,
 						   xl);
 	fmgr_info_copy(&xl->cmp, &cfg->account_cmp, LedgerXactCxt);
@@ -197,15 +207,19 @@ LedgerXactGet(LedgerConfig *cfg, bool create)
 static LedgerHead *
 LedgerHeadFind(LedgerXactLedger *xl, Datum account)
 {
-	LedgerHead	key;
+	LedgerHead	keyhead;
+	LedgerHeadNode key;
+	LedgerHeadNode *found;
 
 	if (xl->last != NULL &&
 		DatumGetInt32(FunctionCall2Coll(&xl->cmp, xl->collation,
 										xl->last->account, account)) == 0)
 		return xl->last;
 
-	key.account = account;
-	return (LedgerHead *) rbt_find(xl->heads, &key.node);
+	keyhead.account = account;
+	key.head = &keyhead;
+	found = (LedgerHeadNode *) rbt_find(xl->heads, &key.node);
+	return found ? found->head : NULL;
 }
 
 /*
@@ -281,6 +295,7 @@ LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
 {
 	LedgerHead *h = LedgerHeadFind(xl, account);
 	LedgerHead	key;
+	LedgerHeadNode node;
 	Oid			save_userid;
 	int			save_sec_context;
 	Datum		args[1];
@@ -351,7 +366,10 @@ LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
 	LedgerRunAsEnd(save_userid, save_sec_context);
 	SPI_finish();
 
-	h = (LedgerHead *) rbt_insert(xl->heads, &key.node, &isnew);
+	h = MemoryContextAlloc(LedgerXactCxt, sizeof(LedgerHead));
+	memcpy(h, &key, sizeof(LedgerHead));
+	node.head = h;
+	(void) rbt_insert(xl->heads, &node.node, &isnew);
 	Assert(isnew);
 	xl->last = h;
 	return h;
@@ -430,12 +448,14 @@ static void
 LedgerRebuildDirtyList(LedgerXactLedger *xl)
 {
 	RBTreeIterator iter;
-	LedgerHead *h;
+	LedgerHeadNode *n;
 
 	xl->ndirty = 0;
 	rbt_begin_iterate(xl->heads, LeftRightWalk, &iter);
-	while ((h = (LedgerHead *) rbt_iterate(&iter)) != NULL)
+	while ((n = (LedgerHeadNode *) rbt_iterate(&iter)) != NULL)
 	{
+		LedgerHead *h = n->head;
+
 		h->in_dirty_list = false;
 		if (h->dirty)
 			LedgerHeadMarkDirty(xl, h);
@@ -477,18 +497,33 @@ LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 	while ((xl = (LedgerXactLedger *) hash_seq_search(&status)) != NULL)
 	{
 		RBTreeIterator iter;
-		LedgerHead *h;
+		LedgerHeadNode *n;
 		List	   *gone = NIL;
 		ListCell   *lc;
 
+		/*
+		 * Collect the heads, not the tree nodes: rbt_delete() moves node
+		 * contents around, so each one is looked up again before deletion.
+		 * The heads themselves stay allocated (undo records of enclosing
+		 * subtransactions may still point at them) until the transaction
+		 * ends.
+		 */
 		rbt_begin_iterate(xl->heads, LeftRightWalk, &iter);
-		while ((h = (LedgerHead *) rbt_iterate(&iter)) != NULL)
+		while ((n = (LedgerHeadNode *) rbt_iterate(&iter)) != NULL)
 		{
-			if (h->lock_subid >= mySubid)
-				gone = lappend(gone, h);
+			if (n->head->lock_subid >= mySubid)
+				gone = lappend(gone, n->head);
 		}
 		foreach(lc, gone)
-			rbt_delete(xl->heads, (RBTNode *) lfirst(lc));
+		{
+			LedgerHeadNode key;
+			RBTNode    *victim;
+
+			key.head = (LedgerHead *) lfirst(lc);
+			victim = rbt_find(xl->heads, &key.node);
+			if (victim != NULL)
+				rbt_delete(xl->heads, victim);
+		}
 		list_free(gone);
 		xl->last = NULL;
 		LedgerRebuildDirtyList(xl);
@@ -924,7 +959,9 @@ orm_ext_ledger_post(PG_FUNCTION_ARGS)
 	entries = PG_GETARG_JSONB_P(1);
 	balanced = PG_GETARG_BOOL(2);
 
+	/* it inserts, and returns what it inserted */
 	LedgerCheckPrivilege(relid, ACL_INSERT);
+	LedgerCheckPrivilege(relid, ACL_SELECT);
 	cfg = LedgerConfigGet(relid, false);
 
 	if (!JB_ROOT_IS_ARRAY(entries) || JB_ROOT_IS_SCALAR(entries))

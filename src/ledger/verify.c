@@ -293,14 +293,22 @@ LoadDigest(VerifyState *st, Jsonb *digest, const char *relname)
 	ret = SPI_execute_with_args("SELECT $1 OPERATOR(pg_catalog.->>) 'root', "
 								"$1 OPERATOR(pg_catalog.->>) 'ledger', "
 								"pg_catalog.jsonb_typeof($1 OPERATOR(pg_catalog.->) 'heads'), "
-								"($1 OPERATOR(pg_catalog.->>) 'hash_chain')",
+								"($1 OPERATOR(pg_catalog.->>) 'hash_chain'), "
+								"$1 OPERATOR(pg_catalog.->>) 'algorithm'",
 								1, types, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "orm_ext: reading the digest failed");
 	given_root = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	given_ledger = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	if (given_root == NULL)
-		BadDigest("It has no \"root\".");
+	{
+		uint8		rootbytes[LEDGER_HASH_LEN];
+		char	   *algorithm = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+
+		if (!HexParse(given_root, rootbytes, LEDGER_HASH_LEN))
+			BadDigest("Its \"root\" is not 64 hex digits.");
+		if (algorithm == NULL || strcmp(algorithm, "sha256") != 0)
+			BadDigest("Its \"algorithm\" is not \"sha256\".");
+	}
 	{
 		char	   *t = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 		char	   *hc = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
@@ -384,7 +392,7 @@ LoadDigest(VerifyState *st, Jsonb *digest, const char *relname)
 		RootHashAdd(&rh, a, seq, bal, dh->has_hash ? dh->hash : NULL);
 	}
 	root = RootHashEnd(&rh);
-	if (strcmp(root, given_root) != 0)
+	if (pg_strcasecmp(root, given_root) != 0)
 		Report(st, NULL, NULL,
 			   "the digest's root hash does not match its heads: the digest itself was altered");
 }
