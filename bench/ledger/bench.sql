@@ -36,7 +36,8 @@ CREATE TABLE bench.bulk_result (
     variant text   NOT NULL,
     run     int    NOT NULL,   -- 0 is the warm-up
     nrows   bigint NOT NULL,
-    ms      float8 NOT NULL
+    ms      float8 NOT NULL,
+    cancelled bool NOT NULL    -- hit statement_timeout: ms is a lower bound
 );
 
 CREATE TABLE bench.scan_result (
@@ -66,6 +67,9 @@ CREATE TABLE bench.memory_result (
     rss_start  bigint NOT NULL,   -- kB, VmRSS
     rss_peak   bigint NOT NULL,
     anon_start bigint NOT NULL,   -- kB, RssAnon (private memory)
+    anon_10    bigint NOT NULL,   -- at 10%, 50%, 90% of the samples
+    anon_50    bigint NOT NULL,
+    anon_90    bigint NOT NULL,
     anon_peak  bigint NOT NULL,
     anon_end   bigint NOT NULL
 );
@@ -106,23 +110,42 @@ $$;
 
 -- Part 2 and 4: the timed bulk insert into bench.bulk (prepared by the
 -- caller): entry g goes to account g % accounts, whose uuid is
--- 00000000-0000-0000-0000-<account, 12 digits>.
-CREATE FUNCTION bench.bulk_run(variant text, run int, nrows bigint, accounts int)
-RETURNS void
+-- 00000000-0000-0000-0000-<account, 12 digits>.  With cancellable, a
+-- statement_timeout (set by the caller) that cancels the insert is caught:
+-- the insert is rolled back, the time until the cancel is recorded as a lower
+-- bound, and the function returns false.  Without it, no subtransaction is
+-- started and a cancel is an error like any other.
+CREATE FUNCTION bench.bulk_run(variant text, run int, nrows bigint, accounts int,
+                               cancellable bool DEFAULT false)
+RETURNS bool
 LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz;
     t1 timestamptz;
+    cancelled bool := false;
 BEGIN
     t0 := clock_timestamp();
-    INSERT INTO bench.bulk (user_id, amount_cents, entry_seq)
-    SELECT ('00000000-0000-0000-0000-' || lpad((g % accounts)::text, 12, '0'))::uuid,
-           (g % 97) - 40,
-           g / accounts
-    FROM generate_series(1, nrows) AS g;
+    IF NOT cancellable THEN
+        INSERT INTO bench.bulk (user_id, amount_cents, entry_seq)
+        SELECT ('00000000-0000-0000-0000-' || lpad((g % accounts)::text, 12, '0'))::uuid,
+               (g % 97) - 40,
+               g / accounts
+        FROM generate_series(1, nrows) AS g;
+    ELSE
+        BEGIN
+            INSERT INTO bench.bulk (user_id, amount_cents, entry_seq)
+            SELECT ('00000000-0000-0000-0000-' || lpad((g % accounts)::text, 12, '0'))::uuid,
+                   (g % 97) - 40,
+                   g / accounts
+            FROM generate_series(1, nrows) AS g;
+        EXCEPTION WHEN query_canceled THEN
+            cancelled := true;
+        END;
+    END IF;
     t1 := clock_timestamp();
     INSERT INTO bench.bulk_result
-    VALUES (variant, run, nrows, extract(epoch FROM t1 - t0) * 1000);
+    VALUES (variant, run, nrows, extract(epoch FROM t1 - t0) * 1000, cancelled);
+    RETURN NOT cancelled;
 END
 $$;
 
