@@ -70,6 +70,22 @@ LedgerExec(const char *sql, int expected)
 			 SPI_result_code_string(ret));
 }
 
+/*
+ * Does the table hold any row?  Asked as the extension's owner, so that no
+ * row-level security policy hides rows from the question.
+ */
+static bool
+LedgerHasRows(Oid owner, const char *qualified)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+
+	LedgerRunAs(owner, &save_userid, &save_sec_context);
+	LedgerExec(psprintf("SELECT FROM ONLY %s LIMIT 1", qualified), SPI_OK_SELECT);
+	LedgerRunAsEnd(save_userid, save_sec_context);
+	return SPI_processed > 0;
+}
+
 /* The role that owns schema orm_ext: it owns the heads tables. */
 static Oid
 LedgerExtensionOwner(void)
@@ -425,10 +441,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 			PG_RETURN_VOID();
 		}
 		/* a different shape: only while the ledger has no entries */
-		LedgerRunAs(owner, &save_userid, &save_sec_context);
-		LedgerExec(psprintf("SELECT FROM ONLY %s LIMIT 1", qualified), SPI_OK_SELECT);
-		LedgerRunAsEnd(save_userid, save_sec_context);
-		if (SPI_processed > 0)
+		if (LedgerHasRows(owner, qualified))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("ledger %s is already attached with other columns", qualified),
@@ -439,10 +452,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 	else
 	{
 		/* a new ledger must start empty: its entries are chained on insert */
-		LedgerRunAs(owner, &save_userid, &save_sec_context);
-		LedgerExec(psprintf("SELECT FROM ONLY %s LIMIT 1", qualified), SPI_OK_SELECT);
-		LedgerRunAsEnd(save_userid, save_sec_context);
-		if (SPI_processed > 0)
+		if (LedgerHasRows(owner, qualified))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("table %s is not empty", qualified),
