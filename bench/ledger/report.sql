@@ -40,10 +40,11 @@ SELECT part, variant,
 FROM bench.oltp_result
 GROUP BY part, variant;
 
-SELECT format('### 1. OLTP: single-row inserts, %s clients, a random one of %s accounts per transaction (%s s per run, %s runs each, interleaved)',
+SELECT format('### 1. OLTP: single-row inserts, %s clients, a random one of %s accounts per transaction (%s s per run, %s each, interleaved)',
               :clients, to_char(:accounts, 'FM999,999,999'),
               (SELECT min(seconds) FROM bench.oltp_result),
-              (SELECT count(*) FROM bench.oltp_result WHERE part = 'oltp' AND variant = 'orm_ext'));
+              (SELECT count(*) || CASE WHEN count(*) = 1 THEN ' run' ELSE ' runs' END
+               FROM bench.oltp_result WHERE part = 'oltp' AND variant = 'orm_ext'));
 SELECT '';
 SELECT '| table | median tps | best tps | median latency ms | failed | runs, tps |';
 SELECT '|---|--:|--:|--:|--:|---|';
@@ -78,9 +79,10 @@ SELECT variant,
        median IS NULL AS lower_bound
 FROM bulk_stats;
 
-SELECT format('### 2. Bulk: INSERT ... SELECT of %s rows over %s accounts (fresh table per run, %s runs each, interleaved, after a warm-up round)',
+SELECT format('### 2. Bulk: INSERT ... SELECT of %s rows over %s accounts (fresh table per run, %s each, interleaved, after a warm-up round)',
               to_char(:rows, 'FM999,999,999'), to_char(:accounts, 'FM999,999,999'),
-              (SELECT nruns FROM bulk_stats WHERE variant = 'orm_ext'));
+              (SELECT nruns || CASE WHEN nruns = 1 THEN ' run' ELSE ' runs' END
+               FROM bulk_stats WHERE variant = 'orm_ext'));
 SELECT '';
 SELECT '| table | best ms | median ms | rows/s (median) | runs, ms |';
 SELECT '|---|--:|--:|--:|---|';
