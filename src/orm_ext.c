@@ -75,3 +75,18 @@ OrmExtQualifiedRelationName(Relation rel)
 	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
 									  RelationGetRelationName(rel));
 }
+
+/*
+ * The same by OID, for code that has not opened the relation; NULL when no
+ * relation has that OID (any more).
+ */
+char *
+OrmExtQualifiedRelid(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+
+	if (relname == NULL)
+		return NULL;
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  relname);
+}

@@ -27,5 +27,6 @@ extern int	orm_ext_debug_clock_offset_ms;
 
 /* orm_ext.c: helpers shared by the components */
 extern char *OrmExtQualifiedRelationName(Relation rel);
+extern char *OrmExtQualifiedRelid(Oid relid);
 
 #endif							/* ORM_EXT_H */

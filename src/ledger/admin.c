@@ -110,14 +110,12 @@ LedgerCheckTable(Oid relid)
 {
 	char		relkind = get_rel_relkind(relid);
 	char	   *relname = get_rel_name(relid);
-	char	   *qualified;
+	char	   *qualified = OrmExtQualifiedRelid(relid);
 
-	if (relname == NULL)
+	if (relname == NULL || qualified == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation with OID %u does not exist", relid)));
-	qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-										   relname);
 	if (!LedgerIsOwner(relid))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind), relname);
 	if (relkind == RELKIND_PARTITIONED_TABLE)
@@ -251,7 +249,7 @@ LedgerUnregister(Oid relid, const char *qualified, Oid heads)
 	int			save_sec_context;
 	Oid			argtypes[1] = {REGCLASSOID};
 	Datum		args[1] = {ObjectIdGetDatum(relid)};
-	char	   *heads_name = get_rel_name(heads);
+	char	   *heads_name = OrmExtQualifiedRelid(heads);
 
 	LedgerDropTriggers(relid, qualified);
 
@@ -261,9 +259,7 @@ LedgerUnregister(Oid relid, const char *qualified, Oid heads)
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "orm_ext: unregistering %s failed", qualified);
 	if (heads_name != NULL)
-		LedgerExec(psprintf("DROP TABLE IF EXISTS %s",
-							quote_qualified_identifier(get_namespace_name(get_rel_namespace(heads)),
-													   heads_name)),
+		LedgerExec(psprintf("DROP TABLE IF EXISTS %s", heads_name),
 				   SPI_OK_UTILITY);
 	LedgerRunAsEnd(save_userid, save_sec_context);
 

@@ -252,8 +252,7 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 	tup = SPI_tuptable->vals[0];
 	tupdesc = SPI_tuptable->tupdesc;
 
-	cfg->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(cfg->relid)),
-											  get_rel_name(cfg->relid));
+	cfg->relname = OrmExtQualifiedRelid(cfg->relid);
 	cfg->account_name = SPI_getvalue(tup, tupdesc, 1);
 	cfg->amount_name = SPI_getvalue(tup, tupdesc, 2);
 	cfg->balance_name = SPI_getvalue(tup, tupdesc, 3);
@@ -428,8 +427,7 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("table %s is not an orm_ext ledger",
-						get_rel_name(relid) ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-																		 get_rel_name(relid)) : "(dropped)"),
+						OrmExtQualifiedRelid(relid) ? OrmExtQualifiedRelid(relid) : "(dropped)"),
 				 errhint("Attach it with orm_ext.ledger_attach().")));
 	}
 	cfg->valid = true;
@@ -495,13 +493,20 @@ LedgerDatumToInt64(Datum d, Oid type)
 	return 0;					/* keep compiler quiet */
 }
 
-static Datum
-LedgerIntToNumeric(Datum d, Oid type)
+/* An amount or balance of any of the four types, as numeric. */
+Datum
+LedgerToNumeric(Datum d, Oid type)
 {
 	if (type == NUMERICOID)
 		return d;
 	return DirectFunctionCall1(int8_numeric,
 							   Int64GetDatum(LedgerDatumToInt64(d, type)));
+}
+
+Datum
+LedgerNumericZero(void)
+{
+	return DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
 }
 
 Datum
@@ -516,7 +521,7 @@ LedgerBalanceZero(LedgerConfig *cfg)
 		case INT8OID:
 			return Int64GetDatum(0);
 		default:
-			return DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+			return LedgerNumericZero();
 	}
 }
 
@@ -564,7 +569,7 @@ LedgerBalanceAdd(LedgerConfig *cfg, Datum balance, Datum amount, Datum account)
 		Datum		r;
 
 		r = DirectFunctionCall2(numeric_add, balance,
-								LedgerIntToNumeric(amount, cfg->amount_type));
+								LedgerToNumeric(amount, cfg->amount_type));
 		if (cfg->balance_typmod >= 0)
 			r = DirectFunctionCall2(numeric, r,
 									Int32GetDatum(cfg->balance_typmod));
@@ -584,7 +589,7 @@ LedgerBalanceIsNegative(LedgerConfig *cfg, Datum balance)
 Datum
 LedgerBalanceToNumeric(LedgerConfig *cfg, Datum balance)
 {
-	return LedgerIntToNumeric(balance, cfg->balance_type);
+	return LedgerToNumeric(balance, cfg->balance_type);
 }
 
 /*

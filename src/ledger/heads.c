@@ -1026,7 +1026,7 @@ orm_ext_ledger_post(PG_FUNCTION_ARGS)
 	nrows = SPI_processed;
 
 	accounts = palloc(sizeof(Datum) * (nrows + 1));
-	sum = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+	sum = LedgerNumericZero();
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		bool		isnull;
@@ -1043,15 +1043,11 @@ orm_ext_ledger_post(PG_FUNCTION_ARGS)
 							(unsigned long long) i + 1)));
 		if (balanced)
 			sum = DirectFunctionCall2(numeric_add, sum,
-									  cfg->amount_type == NUMERICOID ? d :
-									  DirectFunctionCall1(int8_numeric,
-														  Int64GetDatum(cfg->amount_type == INT2OID ? DatumGetInt16(d) :
-																		cfg->amount_type == INT4OID ? DatumGetInt32(d) :
-																		DatumGetInt64(d))));
+									  LedgerToNumeric(d, cfg->amount_type));
 	}
 	if (balanced &&
 		DatumGetInt32(DirectFunctionCall2(numeric_cmp, sum,
-										  DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))) != 0)
+										  LedgerNumericZero())) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("entries for ledger %s do not balance", cfg->relname),

@@ -143,6 +143,8 @@ extern Datum LedgerBalanceAdd(LedgerConfig *cfg, Datum balance, Datum amount,
 extern bool LedgerBalanceIsNegative(LedgerConfig *cfg, Datum balance);
 extern Datum LedgerBalanceToNumeric(LedgerConfig *cfg, Datum balance);
 extern Datum LedgerBalanceZero(LedgerConfig *cfg);
+extern Datum LedgerToNumeric(Datum value, Oid type);
+extern Datum LedgerNumericZero(void);
 extern void LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash,
 						  Datum *values, bool *nulls, const int *colmap,
 						  uint8 *result);

@@ -150,23 +150,6 @@ HexParse(const char *hex, uint8 *out, int len)
 	return true;
 }
 
-/* The balance of a value in numeric, as verify compares them. */
-static Datum
-AsNumeric(LedgerConfig *cfg, Datum d, Oid type)
-{
-	if (type == NUMERICOID)
-		return d;
-	switch (type)
-	{
-		case INT2OID:
-			return DirectFunctionCall1(int2_numeric, d);
-		case INT4OID:
-			return DirectFunctionCall1(int4_numeric, d);
-		default:
-			return DirectFunctionCall1(int8_numeric, d);
-	}
-}
-
 static char *
 NumericText(Datum n)
 {
@@ -182,7 +165,7 @@ static Datum
 ExpectedBalance(LedgerConfig *cfg, Datum prev, Datum amount)
 {
 	Datum		r = DirectFunctionCall2(numeric_add, prev,
-										AsNumeric(cfg, amount, cfg->amount_type));
+										LedgerToNumeric(amount, cfg->amount_type));
 
 	if (cfg->arith == LEDGER_ARITH_NUMERIC && cfg->balance_typmod >= (int32) VARHDRSZ)
 		r = DirectFunctionCall2(numeric_round, r,
@@ -423,7 +406,7 @@ CheckEntry(VerifyState *st, AccountState *as, HeapTuple tup, TupleDesc desc,
 	Datum		balance_raw = SPI_getbinval(tup, desc, 4, &isnull);
 	bool		balance_null = isnull;
 	Datum		balance = balance_null ? (Datum) 0 :
-		AsNumeric(cfg, balance_raw, cfg->balance_type);
+		LedgerToNumeric(balance_raw, cfg->balance_type);
 	char	   *entry = Int64Text(seq);
 	bool		linked = true;
 	uint8		stored_hash[LEDGER_HASH_LEN];
@@ -463,7 +446,7 @@ CheckEntry(VerifyState *st, AccountState *as, HeapTuple tup, TupleDesc desc,
 	}
 	if (!balance_null && !cfg->allow_negative &&
 		DatumGetInt32(DirectFunctionCall2(numeric_cmp, balance,
-										  DirectFunctionCall1(int8_numeric, Int64GetDatum(0)))) < 0)
+										  LedgerNumericZero())) < 0)
 		Report(st, as->account, entry,
 			   psprintf("balance %s is negative in a ledger that does not allow it",
 						NumericText(balance)));
@@ -554,7 +537,7 @@ FinishAccount(VerifyState *st, AccountState *as, HeapTuple head, TupleDesc hdesc
 	{
 		bool		isnull;
 		Datum		hb = SPI_getbinval(head, hdesc, 2, &isnull);
-		Datum		hbal = AsNumeric(cfg, hb, cfg->balance_type);
+		Datum		hbal = LedgerToNumeric(hb, cfg->balance_type);
 		int64		hseq = DatumGetInt64(SPI_getbinval(head, hdesc, 3, &isnull));
 		Datum		hh = SPI_getbinval(head, hdesc, 4, &isnull);
 
@@ -750,7 +733,7 @@ orm_ext_ledger_verify(PG_FUNCTION_ARGS)
 		memset(&as, 0, sizeof(as));
 		as.account = LedgerAccountText(cfg, eacc);
 		eacc = datumCopy(eacc, cfg->account_typbyval, cfg->account_typlen);
-		as.balance = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
+		as.balance = LedgerNumericZero();
 		as.digest = DigestLookup(&st, as.account);
 		MemoryContextSwitchTo(oldcxt);
 
@@ -861,7 +844,7 @@ orm_ext_ledger_digest(PG_FUNCTION_ARGS)
 		TupleDesc	desc = heads.batch->tupdesc;
 		bool		isnull;
 		char	   *account = LedgerAccountText(cfg, SPI_getbinval(h, desc, 1, &isnull));
-		char	   *balance = NumericText(AsNumeric(cfg, SPI_getbinval(h, desc, 2, &isnull),
+		char	   *balance = NumericText(LedgerToNumeric(SPI_getbinval(h, desc, 2, &isnull),
 													cfg->balance_type));
 		int64		seq = DatumGetInt64(SPI_getbinval(h, desc, 3, &isnull));
 		Datum		hd = SPI_getbinval(h, desc, 4, &isnull);
