@@ -85,7 +85,8 @@ static void
 LedgerConfigRelease(LedgerConfig *cfg)
 {
 	SPIPlanPtr *plans[] = {&cfg->lock_plan, &cfg->create_plan,
-	&cfg->flush_plan, &cfg->read_plan};
+		&cfg->advance_plan, &cfg->write_plan, &cfg->flush_plan,
+	&cfg->read_plan};
 
 	for (int i = 0; i < (int) lengthof(plans); i++)
 	{
@@ -360,10 +361,31 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 		cfg->create_plan = LedgerPreparePlan(cfg, q, 1, types);
 
 		/*
+		 * Lock a head and add one entry to it in a single statement, for the
+		 * first entry of an account in a transaction.  The amount comes as
+		 * bigint or numeric, so that assigning the sum to the balance column
+		 * applies the column's own range and typmod checks; RETURNING hash is
+		 * the hash of the previous entry, which this UPDATE leaves alone.
+		 */
+		{
+			Oid			advtypes[2] = {cfg->account_type,
+				cfg->arith == LEDGER_ARITH_INT ? INT8OID : NUMERICOID};
+
+			q = psprintf("UPDATE %s SET balance = balance OPERATOR(pg_catalog.+) $2, "
+						 "seq = seq OPERATOR(pg_catalog.+) 1 "
+						 "WHERE account %s $1 RETURNING balance, seq, hash",
+						 cfg->heads_name, eq_account);
+			cfg->advance_plan = LedgerPreparePlan(cfg, q, 2, advtypes);
+		}
+		q = psprintf("UPDATE %s SET balance = $2, seq = $3, hash = $4 "
+					 "WHERE account %s $1", cfg->heads_name, eq_account);
+		cfg->write_plan = LedgerPreparePlan(cfg, q, 4, types);
+
+		/*
 		 * Write a head back, but only if every entry computed since the last
-		 * write-back is in the table: $5 is the seq last written, $3 the
-		 * current one, and the unique index on (account, seq) makes the count
-		 * exact.  A row skipped after its balance was computed (ON CONFLICT
+		 * check is in the table: $5 is the seq last checked, $3 the current
+		 * one, and the unique index on (account, seq) makes the count exact.
+		 * Used only when a row may have been skipped (see heads.c).  A row skipped after its balance was computed (ON CONFLICT
 		 * DO NOTHING, a later BEFORE trigger returning NULL) leaves a gap, the
 		 * UPDATE matches nothing, and the caller raises the error.
 		 */
@@ -476,7 +498,7 @@ LedgerValueText(Datum value, Oid type)
 }
 
 /* integer value of an amount or balance Datum */
-static int64
+int64
 LedgerDatumToInt64(Datum d, Oid type)
 {
 	switch (type)

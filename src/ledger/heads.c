@@ -6,19 +6,25 @@
  *	  and functions built on them.
  *
  * Locking.  The first insert to an account in a transaction locks the
- * account's row in the heads table with SELECT ... FOR UPDATE (creating it
- * first if needed).  In READ COMMITTED a second transaction waits for the
- * lock and then reads the head as the first one committed it, so balances
- * chain exactly; in REPEATABLE READ and SERIALIZABLE it fails with 40001
- * instead of reading a stale head.  Nothing else is locked: inserts to
- * different accounts run in parallel.
+ * account's row in the heads table and adds its entry to it in one statement,
+ * UPDATE ... RETURNING (creating the row first if needed); ledger_post()
+ * locks its accounts with SELECT ... FOR UPDATE before inserting.  In READ
+ * COMMITTED a second transaction waits for the lock and then updates the head
+ * as the first one committed it, so balances chain exactly; in REPEATABLE
+ * READ and SERIALIZABLE it fails with 40001 instead of reading a stale head.
+ * Nothing else is locked: inserts to different accounts run in parallel.
  *
  * Caching.  Once locked, a head stays locked until the transaction ends, so
  * its values can be kept in backend memory: rows after the first one of an
  * account in a transaction cost no query at all.  The statement-level trigger
- * writes the changed heads back at the end of each statement, checking on the
- * way that every entry whose balance was computed was really inserted.  The
- * cache is discarded at the end of the transaction.
+ * writes the changed heads back at the end of each statement.  The cache is
+ * discarded at the end of the transaction.
+ *
+ * Skipped rows.  A row can still be skipped after the BEFORE INSERT triggers
+ * by INSERT ... ON CONFLICT (later BEFORE triggers are refused), which would
+ * leave a computed entry out of the chain.  While such an executor runs, the
+ * heads it touches are marked, and their write-back also counts their new
+ * entries in the ledger.
  *
  * Subtransactions.  A rolled-back savepoint undoes the rows it inserted and
  * the head updates it wrote, and releases the row locks it took.  The cache
@@ -36,10 +42,12 @@
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/rbtree.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/plannodes.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -73,10 +81,12 @@ typedef struct LedgerHead
 	Datum		balance;
 	bool		balance_owned;	/* balance is ours to pfree (by-ref types) */
 	bool		dirty;			/* differs from the heads table */
-	bool		in_dirty_list;
+	bool		needs_check;	/* an entry after checked_seq may be skipped */
+	bool		in_dirty_list;	/* dirty or needs_check */
 	bool		has_hash;
 	int64		seq;			/* entries so far, the last one's seq */
 	int64		flushed_seq;	/* seq as the heads table has it */
+	int64		checked_seq;	/* entries up to this one are inserted */
 	uint8		hash[LEDGER_HASH_LEN];
 	SubTransactionId lock_subid;	/* subtransaction that took the lock */
 	SubTransactionId level_subid;	/* subtransaction of the last change */
@@ -92,7 +102,8 @@ typedef struct LedgerHeadNode
 /* the cached heads of one ledger */
 typedef struct LedgerXactLedger
 {
-	Oid			relid;			/* hash key */
+	Oid			relid;
+	struct LedgerXactLedger *next;
 	RBTree	   *heads;
 	FmgrInfo	cmp;
 	Oid			collation;
@@ -114,18 +125,29 @@ typedef struct LedgerUndo
 	SubTransactionId prev_level;
 	Datum		balance;
 	bool		dirty;
+	bool		needs_check;
 	bool		has_hash;
 	int64		seq;
 	int64		flushed_seq;
+	int64		checked_seq;
 	uint8		hash[LEDGER_HASH_LEN];
 } LedgerUndo;
 
 /* all of it lives in LedgerXactCxt, a child of TopTransactionContext */
 static MemoryContext LedgerXactCxt = NULL;
-static HTAB *LedgerXactLedgers = NULL;
+static LedgerXactLedger *LedgerXactLedgers = NULL;	/* a short list */
 static LedgerUndo *LedgerUndoStack = NULL;
 static int	LedgerUndoCount = 0;
 static int	LedgerUndoMax = 0;
+
+/*
+ * Executors running INSERT ... ON CONFLICT in this transaction (never too
+ * few), and whether executors may have started before orm_ext was loaded.
+ */
+static int	LedgerOnConflictRunning = 0;
+static bool LedgerOnConflictUntracked = true;
+static ExecutorStart_hook_type LedgerPrevExecutorStart = NULL;
+static ExecutorEnd_hook_type LedgerPrevExecutorEnd = NULL;
 
 static int
 LedgerHeadCompare(const RBTNode *a, const RBTNode *b, void *arg)
@@ -161,32 +183,23 @@ static LedgerXactLedger *
 LedgerXactGet(LedgerConfig *cfg, bool create)
 {
 	LedgerXactLedger *xl;
-	bool		found;
 	MemoryContext oldcxt;
 
-	if (LedgerXactCxt == NULL)
+	for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
 	{
-		HASHCTL		ctl;
+		if (xl->relid == cfg->relid)
+			return xl;
+	}
+	if (!create)
+		return NULL;
 
-		if (!create)
-			return NULL;
+	if (LedgerXactCxt == NULL)
 		LedgerXactCxt = AllocSetContextCreate(TopTransactionContext,
 											  "orm_ext ledger heads",
 											  ALLOCSET_DEFAULT_SIZES);
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(LedgerXactLedger);
-		ctl.hcxt = LedgerXactCxt;
-		LedgerXactLedgers = hash_create("orm_ext ledger heads", 8, &ctl,
-										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-
-	xl = (LedgerXactLedger *) hash_search(LedgerXactLedgers, &cfg->relid,
-										  create ? HASH_ENTER : HASH_FIND,
-										  &found);
-	if (xl == NULL || found)
-		return xl;
-
 	oldcxt = MemoryContextSwitchTo(LedgerXactCxt);
+	xl = palloc0(sizeof(LedgerXactLedger));
+	xl->relid = cfg->relid;
 	xl->heads = rbt_create(sizeof(LedgerHeadNode), LedgerHeadCompare,
 						   LedgerHeadCombine, LedgerHeadAlloc, LedgerHeadFree,
 						   xl);
@@ -200,6 +213,8 @@ LedgerXactGet(LedgerConfig *cfg, bool create)
 	xl->dirty = palloc(sizeof(LedgerHead *) * xl->maxdirty);
 	xl->ndirty = 0;
 	xl->last = NULL;
+	xl->next = LedgerXactLedgers;
+	LedgerXactLedgers = xl;
 	MemoryContextSwitchTo(oldcxt);
 	return xl;
 }
@@ -248,19 +263,21 @@ LedgerHeadTouch(LedgerXactLedger *xl, LedgerHead *h)
 	u->prev_level = h->level_subid;
 	u->balance = h->balance;	/* the record now owns this value */
 	u->dirty = h->dirty;
+	u->needs_check = h->needs_check;
 	u->has_hash = h->has_hash;
 	u->seq = h->seq;
 	u->flushed_seq = h->flushed_seq;
+	u->checked_seq = h->checked_seq;
 	memcpy(u->hash, h->hash, LEDGER_HASH_LEN);
 
 	h->balance_owned = false;
 	h->level_subid = cur;
 }
 
+/* Queue a head for the end of the statement: to write it, or to check it. */
 static void
-LedgerHeadMarkDirty(LedgerXactLedger *xl, LedgerHead *h)
+LedgerHeadQueue(LedgerXactLedger *xl, LedgerHead *h)
 {
-	h->dirty = true;
 	if (h->in_dirty_list)
 		return;
 	if (xl->ndirty == xl->maxdirty)
@@ -287,66 +304,31 @@ LedgerHeadSetBalance(LedgerXactLedger *xl, LedgerHead *h, Datum balance)
 }
 
 /*
- * Lock the head of an account and return it, from the cache when this
- * transaction already holds it.  Runs its queries as the heads' owner.
+ * Cache the head an internal query returned (balance, seq, hash), locked by
+ * the current subtransaction.
  */
 static LedgerHead *
-LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
+LedgerHeadCache(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
+				HeapTuple tup, TupleDesc tupdesc)
 {
-	LedgerHead *h = LedgerHeadFind(xl, account);
-	LedgerHead	key;
+	LedgerHead *h;
 	LedgerHeadNode node;
-	Oid			save_userid;
-	int			save_sec_context;
-	Datum		args[1];
-	int			ret;
 	bool		isnew;
 	bool		isnull;
-	HeapTuple	tup;
-	TupleDesc	tupdesc;
 	Datum		d;
 	MemoryContext oldcxt;
 
-	if (h != NULL)
-	{
-		xl->last = h;
-		return h;
-	}
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "orm_ext: SPI_connect failed");
-	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
-
-	args[0] = account;
-	ret = SPI_execute_plan(cfg->lock_plan, args, NULL, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "orm_ext: locking a head of %s failed: %s", cfg->relname,
-			 SPI_result_code_string(ret));
-	if (SPI_processed == 0)
-	{
-		/* a new account; a concurrent creator makes us wait, then skip */
-		ret = SPI_execute_plan(cfg->create_plan, args, NULL, false, 0);
-		if (ret != SPI_OK_INSERT)
-			elog(ERROR, "orm_ext: creating a head of %s failed: %s",
-				 cfg->relname, SPI_result_code_string(ret));
-		ret = SPI_execute_plan(cfg->lock_plan, args, NULL, false, 1);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "orm_ext: head of account %s in %s vanished",
-				 LedgerAccountText(cfg, account), cfg->relname);
-	}
-
-	tup = SPI_tuptable->vals[0];
-	tupdesc = SPI_tuptable->tupdesc;
-
-	memset(&key, 0, sizeof(key));
+	h = MemoryContextAllocZero(LedgerXactCxt, sizeof(LedgerHead));
 	oldcxt = MemoryContextSwitchTo(LedgerXactCxt);
-	key.account = datumCopy(account, xl->account_typbyval, xl->account_typlen);
+	h->account = datumCopy(account, xl->account_typbyval, xl->account_typlen);
 	d = SPI_getbinval(tup, tupdesc, 1, &isnull);
-	key.balance = datumCopy(d, xl->balance_typbyval, xl->balance_typlen);
+	h->balance = datumCopy(d, xl->balance_typbyval, xl->balance_typlen);
 	MemoryContextSwitchTo(oldcxt);
-	key.balance_owned = true;
-	key.seq = DatumGetInt64(SPI_getbinval(tup, tupdesc, 2, &isnull));
-	key.flushed_seq = key.seq;
+	h->balance_owned = true;
+	h->balance_byval = xl->balance_typbyval;
+	h->seq = DatumGetInt64(SPI_getbinval(tup, tupdesc, 2, &isnull));
+	h->flushed_seq = h->seq;
+	h->checked_seq = h->seq;
 	d = SPI_getbinval(tup, tupdesc, 3, &isnull);
 	if (!isnull)
 	{
@@ -357,17 +339,11 @@ LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("head of account %s in ledger %s has a malformed hash",
 							LedgerAccountText(cfg, account), cfg->relname)));
-		memcpy(key.hash, VARDATA_ANY(hash), LEDGER_HASH_LEN);
-		key.has_hash = true;
+		memcpy(h->hash, VARDATA_ANY(hash), LEDGER_HASH_LEN);
+		h->has_hash = true;
 	}
-	key.lock_subid = key.level_subid = GetCurrentSubTransactionId();
-	key.balance_byval = xl->balance_typbyval;
+	h->lock_subid = h->level_subid = GetCurrentSubTransactionId();
 
-	LedgerRunAsEnd(save_userid, save_sec_context);
-	SPI_finish();
-
-	h = MemoryContextAlloc(LedgerXactCxt, sizeof(LedgerHead));
-	memcpy(h, &key, sizeof(LedgerHead));
 	node.head = h;
 	(void) rbt_insert(xl->heads, &node.node, &isnew);
 	Assert(isnew);
@@ -376,9 +352,80 @@ LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
 }
 
 /*
- * Write the changed heads of a ledger back to its heads table.  Each write
- * also proves that the entries computed since the last write are all in the
- * ledger (see the flush plan in config.c).
+ * Lock the head of an account, creating it first for a new account, and
+ * cache it.  With "amount" (not NULL) the same statement also adds one entry
+ * of that amount to the head, and the cached head is the one after that
+ * entry; its hash is still the previous entry's.  Runs its queries as the
+ * heads' owner.
+ */
+static LedgerHead *
+LedgerHeadFetch(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
+				const Datum *amount)
+{
+	SPIPlanPtr	plan = amount ? cfg->advance_plan : cfg->lock_plan;
+	int			expect = amount ? SPI_OK_UPDATE_RETURNING : SPI_OK_SELECT;
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		args[2];
+	int			ret;
+	LedgerHead *h;
+
+	args[0] = account;
+	if (amount != NULL)
+		args[1] = (cfg->arith == LEDGER_ARITH_INT) ?
+			Int64GetDatum(LedgerDatumToInt64(*amount, cfg->amount_type)) :
+			LedgerToNumeric(*amount, cfg->amount_type);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "orm_ext: SPI_connect failed");
+	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
+
+	ret = SPI_execute_plan(plan, args, NULL, false, 1);
+	if (ret != expect)
+		elog(ERROR, "orm_ext: locking a head of %s failed: %s", cfg->relname,
+			 SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+	{
+		/* a new account; a concurrent creator makes us wait, then skip */
+		ret = SPI_execute_plan(cfg->create_plan, args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "orm_ext: creating a head of %s failed: %s",
+				 cfg->relname, SPI_result_code_string(ret));
+		ret = SPI_execute_plan(plan, args, NULL, false, 1);
+		if (ret != expect || SPI_processed != 1)
+			elog(ERROR, "orm_ext: head of account %s in %s vanished",
+				 LedgerAccountText(cfg, account), cfg->relname);
+	}
+
+	h = LedgerHeadCache(cfg, xl, account, SPI_tuptable->vals[0],
+						SPI_tuptable->tupdesc);
+	if (amount != NULL)
+		h->checked_seq = h->seq - 1;	/* the new entry is not checked yet */
+
+	LedgerRunAsEnd(save_userid, save_sec_context);
+	SPI_finish();
+	return h;
+}
+
+/* Lock the head of an account; the cached one when this transaction has it. */
+static LedgerHead *
+LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
+{
+	LedgerHead *h = LedgerHeadFind(xl, account);
+
+	if (h != NULL)
+	{
+		xl->last = h;
+		return h;
+	}
+	return LedgerHeadFetch(cfg, xl, account, NULL);
+}
+
+/*
+ * Write the changed heads of a ledger back to its heads table.  Where a row
+ * may have been skipped, the write also proves that the entries computed
+ * since the last check are all in the ledger (see the flush plan in
+ * config.c).
  */
 static void
 LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
@@ -397,7 +444,8 @@ LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
 		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 		int			ret;
 
-		if (!h->dirty)
+		h->in_dirty_list = false;
+		if (!h->dirty && !h->needs_check)
 			continue;
 		args[0] = h->account;
 		args[1] = h->balance;
@@ -415,9 +463,10 @@ LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
 			args[3] = (Datum) 0;
 			nulls[3] = 'n';
 		}
-		args[4] = Int64GetDatum(h->flushed_seq);
+		args[4] = Int64GetDatum(h->checked_seq);
 
-		ret = SPI_execute_plan(cfg->flush_plan, args, nulls, false, 0);
+		ret = SPI_execute_plan(h->needs_check ? cfg->flush_plan : cfg->write_plan,
+							   args, nulls, false, 0);
 		if (ret != SPI_OK_UPDATE)
 			elog(ERROR, "orm_ext: writing a head of %s failed: %s",
 				 cfg->relname, SPI_result_code_string(ret));
@@ -427,15 +476,16 @@ LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
 					 errmsg("ledger %s does not support rows skipped after their balance was computed",
 							cfg->relname),
 					 errdetail("Of the %lld entries computed for account %s in this statement, some were not inserted.",
-							   (long long) (h->seq - h->flushed_seq),
+							   (long long) (h->seq - h->checked_seq),
 							   LedgerAccountText(cfg, h->account)),
-					 errhint("INSERT ... ON CONFLICT DO NOTHING and BEFORE triggers that "
-							 "return NULL skip rows; leave duplicates out of the INSERT instead.")));
+					 errhint("INSERT ... ON CONFLICT skipped them; leave duplicates out of "
+							 "the INSERT instead.")));
 
 		LedgerHeadTouch(xl, h);
 		h->flushed_seq = h->seq;
+		h->checked_seq = h->seq;
 		h->dirty = false;
-		h->in_dirty_list = false;
+		h->needs_check = false;
 	}
 	xl->ndirty = 0;
 
@@ -457,8 +507,8 @@ LedgerRebuildDirtyList(LedgerXactLedger *xl)
 		LedgerHead *h = n->head;
 
 		h->in_dirty_list = false;
-		if (h->dirty)
-			LedgerHeadMarkDirty(xl, h);
+		if (h->dirty || h->needs_check)
+			LedgerHeadQueue(xl, h);
 	}
 }
 
@@ -466,7 +516,6 @@ static void
 LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 					  SubTransactionId parentSubid, void *arg)
 {
-	HASH_SEQ_STATUS status;
 	LedgerXactLedger *xl;
 
 	if (event != SUBXACT_EVENT_ABORT_SUB || LedgerXactCxt == NULL)
@@ -485,16 +534,17 @@ LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 		h->balance = u->balance;
 		h->balance_owned = true;
 		h->dirty = u->dirty;
+		h->needs_check = u->needs_check;
 		h->has_hash = u->has_hash;
 		h->seq = u->seq;
 		h->flushed_seq = u->flushed_seq;
+		h->checked_seq = u->checked_seq;
 		memcpy(h->hash, u->hash, LEDGER_HASH_LEN);
 		h->level_subid = u->prev_level;
 	}
 
 	/* forget the heads it locked: their row locks are gone */
-	hash_seq_init(&status, LedgerXactLedgers);
-	while ((xl = (LedgerXactLedger *) hash_seq_search(&status)) != NULL)
+	for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
 	{
 		RBTreeIterator iter;
 		LedgerHeadNode *n;
@@ -538,17 +588,13 @@ LedgerXactCallback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			if (LedgerXactLedgers != NULL)
 			{
-				HASH_SEQ_STATUS status;
 				LedgerXactLedger *xl;
 
-				hash_seq_init(&status, LedgerXactLedgers);
-				while ((xl = (LedgerXactLedger *) hash_seq_search(&status)) != NULL)
+				for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
 				{
 					if (xl->ndirty > 0)
 					{
-						hash_seq_term(&status);
 						ereport(ERROR,
 								(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 								 errmsg("balances of ledger %s were computed but not written back",
@@ -570,8 +616,71 @@ LedgerXactCallback(XactEvent event, void *arg)
 			LedgerUndoStack = NULL;
 			LedgerUndoCount = 0;
 			LedgerUndoMax = 0;
+			/* no executor outlives its transaction */
+			LedgerOnConflictRunning = 0;
+			LedgerOnConflictUntracked = false;
 			break;
 	}
+}
+
+/* Does this plan, or one of its writable CTEs, run INSERT ... ON CONFLICT? */
+static bool
+LedgerPlanHasOnConflict(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL || stmt->commandType == CMD_UTILITY)
+		return false;
+	if (stmt->planTree != NULL && IsA(stmt->planTree, ModifyTable) &&
+		((ModifyTable *) stmt->planTree)->onConflictAction != ONCONFLICT_NONE)
+		return true;
+	foreach(lc, stmt->subplans)
+	{
+		Plan	   *sub = (Plan *) lfirst(lc);
+
+		if (sub != NULL && IsA(sub, ModifyTable) &&
+			((ModifyTable *) sub)->onConflictAction != ONCONFLICT_NONE)
+			return true;
+	}
+	return false;
+}
+
+static void
+LedgerExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	/* counted before starting: an executor that fails to start stays counted */
+	if (LedgerPlanHasOnConflict(queryDesc->plannedstmt))
+		LedgerOnConflictRunning++;
+	if (LedgerPrevExecutorStart)
+		LedgerPrevExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+LedgerExecutorEnd(QueryDesc *queryDesc)
+{
+	if (LedgerOnConflictRunning > 0 &&
+		LedgerPlanHasOnConflict(queryDesc->plannedstmt))
+		LedgerOnConflictRunning--;
+	if (LedgerPrevExecutorEnd)
+		LedgerPrevExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+/*
+ * Can a row whose balance is computed now still be skipped?  Only ON
+ * CONFLICT skips a row after the BEFORE INSERT triggers (later BEFORE
+ * triggers are refused, see LedgerCheckLaterTriggers), so the answer is no
+ * unless an INSERT ... ON CONFLICT is running.  Errors only ever leave the
+ * count too high, and the answer is yes for the rest of the transaction
+ * that loaded orm_ext, whose executors may have started unseen.
+ */
+static bool
+LedgerSkipPossible(void)
+{
+	return LedgerOnConflictRunning > 0 || LedgerOnConflictUntracked;
 }
 
 void
@@ -579,6 +688,10 @@ LedgerHeadsInit(void)
 {
 	RegisterXactCallback(LedgerXactCallback, NULL);
 	RegisterSubXactCallback(LedgerSubXactCallback, NULL);
+	LedgerPrevExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = LedgerExecutorStart;
+	LedgerPrevExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = LedgerExecutorEnd;
 }
 
 /*
@@ -589,8 +702,17 @@ LedgerHeadsInit(void)
 void
 LedgerForgetXact(Oid relid)
 {
-	if (LedgerXactLedgers != NULL)
-		hash_search(LedgerXactLedgers, &relid, HASH_REMOVE, NULL);
+	LedgerXactLedger **link = &LedgerXactLedgers;
+
+	while (*link != NULL)
+	{
+		if ((*link)->relid == relid)
+		{
+			*link = (*link)->next;
+			break;
+		}
+		link = &(*link)->next;
+	}
 }
 
 /* The balance this transaction has computed for an account, if any. */
@@ -706,6 +828,7 @@ orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
 	Datum		amount;
 	Datum		balance;
 	bool		isnull;
+	bool		fetched;
 	int64		seq;
 	uint8		hash[LEDGER_HASH_LEN];
 
@@ -727,20 +850,44 @@ orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
 	if (isnull)
 		LedgerNotNull(cfg, rel, cfg->amount_att, cfg->amount_name);
 
+	/*
+	 * The first entry of an account in this transaction locks the head and
+	 * adds itself to it in one statement; later ones use the cached head.
+	 */
 	xl = LedgerXactGet(cfg, true);
-	h = LedgerHeadLock(cfg, xl, account);
+	h = LedgerHeadFind(xl, account);
+	fetched = (h == NULL);
+	if (fetched)
+	{
+		h = LedgerHeadFetch(cfg, xl, account, &amount);
+		balance = h->balance;
+		seq = h->seq;
+	}
+	else
+	{
+		xl->last = h;
+		balance = LedgerBalanceAdd(cfg, h->balance, amount, account);
+		seq = h->seq + 1;
+	}
 
-	balance = LedgerBalanceAdd(cfg, h->balance, amount, account);
 	if (!cfg->allow_negative && LedgerBalanceIsNegative(cfg, balance))
+	{
+		Datum		previous;
+
+		previous = fetched ?
+			DirectFunctionCall2(numeric_sub,
+								LedgerBalanceToNumeric(cfg, balance),
+								LedgerToNumeric(amount, cfg->amount_type)) :
+			LedgerBalanceToNumeric(cfg, h->balance);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("insert would take the balance of account %s in ledger %s below zero",
 						LedgerAccountText(cfg, account), cfg->relname),
 				 errdetail("The balance is %s and the amount is %s.",
-						   LedgerValueText(h->balance, cfg->balance_type),
+						   LedgerValueText(previous, NUMERICOID),
 						   LedgerValueText(amount, cfg->amount_type)),
 				 errtablecol(rel, cfg->balance_att)));
-	seq = h->seq + 1;
+	}
 
 	if (cfg->hash_chain)
 	{
@@ -776,16 +923,27 @@ orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
 											 nulls);
 	}
 
-	/* nothing can fail from here on: advance the head */
+	/*
+	 * Nothing can fail from here on: advance the head.  A fetched head is
+	 * already advanced, in the heads table too, except for its hash.
+	 */
 	LedgerHeadTouch(xl, h);
-	LedgerHeadSetBalance(xl, h, balance);
-	h->seq = seq;
+	if (!fetched)
+	{
+		LedgerHeadSetBalance(xl, h, balance);
+		h->seq = seq;
+		h->dirty = true;
+	}
 	if (cfg->hash_chain)
 	{
 		memcpy(h->hash, hash, LEDGER_HASH_LEN);
 		h->has_hash = true;
+		h->dirty = true;
 	}
-	LedgerHeadMarkDirty(xl, h);
+	if (LedgerSkipPossible())
+		h->needs_check = true;
+	if (h->dirty || h->needs_check)
+		LedgerHeadQueue(xl, h);
 
 	return PointerGetDatum(newtuple);
 }
@@ -806,10 +964,11 @@ orm_ext_ledger_flush_trigger(PG_FUNCTION_ARGS)
 	LedgerCheckTrigger(fcinfo, "ledger_flush_trigger", false);
 	relid = RelationGetRelid(trigdata->tg_relation);
 
-	if (LedgerXactLedgers == NULL)
-		return PointerGetDatum(NULL);
-	xl = (LedgerXactLedger *) hash_search(LedgerXactLedgers, &relid,
-										  HASH_FIND, NULL);
+	for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
+	{
+		if (xl->relid == relid)
+			break;
+	}
 	if (xl != NULL && xl->ndirty > 0)
 		LedgerFlush(LedgerConfigGet(relid, false), xl);
 	return PointerGetDatum(NULL);

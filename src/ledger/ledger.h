@@ -119,6 +119,8 @@ typedef struct LedgerConfig
 	/* cached plans, run as internal_user */
 	SPIPlanPtr	lock_plan;		/* SELECT ... FOR UPDATE of one head */
 	SPIPlanPtr	create_plan;	/* INSERT ... ON CONFLICT DO NOTHING */
+	SPIPlanPtr	advance_plan;	/* UPDATE ... RETURNING: lock and add one */
+	SPIPlanPtr	write_plan;		/* UPDATE of one head */
 	SPIPlanPtr	flush_plan;		/* UPDATE of one head, with the skip check */
 	SPIPlanPtr	read_plan;		/* SELECT of one head, no lock */
 } LedgerConfig;
@@ -144,6 +146,7 @@ extern bool LedgerBalanceIsNegative(LedgerConfig *cfg, Datum balance);
 extern Datum LedgerBalanceToNumeric(LedgerConfig *cfg, Datum balance);
 extern Datum LedgerBalanceZero(LedgerConfig *cfg);
 extern Datum LedgerToNumeric(Datum value, Oid type);
+extern int64 LedgerDatumToInt64(Datum d, Oid type);
 extern Datum LedgerNumericZero(void);
 extern void LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash,
 						  Datum *values, bool *nulls, const int *colmap,
