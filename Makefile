@@ -13,6 +13,7 @@ MODULE_big = orm_ext
 OBJS = \
 	src/orm_ext.o \
 	src/uuid.o \
+	src/enum.o \
 	src/ledger/append_only.o \
 	src/ledger/config.o \
 	src/ledger/heads.o \
@@ -24,6 +25,7 @@ OBJS = \
 SQL_PARTS = \
 	src/orm_ext.sql \
 	src/uuid.sql \
+	src/enum.sql \
 	src/ledger/ledger.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
