@@ -35,12 +35,20 @@ PG_FUNCTION_INFO_V1(orm_ext_enum_try_cast);
 
 /*
  * The enum type behind "type": the type itself, or the base type of a domain
- * over an enum.  Anything else raises 42809 (wrong_object_type).
+ * over an enum.  Anything else raises 42809 (wrong_object_type), and an OID
+ * that names no type 42704 (undefined_object).
  */
 static Oid
 EnumTypeOf(Oid type)
 {
-	Oid			base = getBaseType(type);
+	Oid			base;
+
+	/* a regtype given by number need not name a type any more */
+	if (!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(type)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("type with OID %u does not exist", type)));
+	base = getBaseType(type);
 
 	if (get_typtype(base) != TYPTYPE_ENUM)
 		ereport(ERROR,

@@ -88,7 +88,10 @@ $$;
 COMMENT ON FUNCTION orm_ext.enum_require(anyelement, pg_catalog.text, pg_catalog.text) IS
     'raises 22004 when a required argument of an enum lifecycle function is NULL';
 
-CREATE FUNCTION orm_ext.enum_create(t pg_catalog.text, labels pg_catalog.text[])
+-- enum_create() itself (below) only supplies the caller's current schema:
+-- inside a function that pins search_path, current_schema() is pg_catalog.
+CREATE FUNCTION orm_ext.enum_create_in(default_schema pg_catalog.name, t pg_catalog.text,
+                                       labels pg_catalog.text[])
 RETURNS pg_catalog.regtype
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -117,7 +120,7 @@ BEGIN
 
     parts := pg_catalog.parse_ident(t);
     IF pg_catalog.cardinality(parts) = 1 THEN
-        nsp := pg_catalog.current_schema();
+        nsp := default_schema;
         IF nsp IS NULL THEN
             RAISE EXCEPTION 'no schema has been selected to create type %', t
                 USING ERRCODE = 'invalid_schema_name',
@@ -171,8 +174,21 @@ BEGIN
 END
 $$;
 
+COMMENT ON FUNCTION orm_ext.enum_create_in(pg_catalog.name, pg_catalog.text, pg_catalog.text[]) IS
+    'enum_create() with the schema of an unqualified name given (the caller''s current schema); used by enum_create()';
+
+-- No SET search_path here, so that current_schema() is the caller's: an
+-- unqualified name goes where CREATE TYPE would put it.  The body names
+-- nothing but schema-qualified functions.
+CREATE FUNCTION orm_ext.enum_create(t pg_catalog.text, labels pg_catalog.text[])
+RETURNS pg_catalog.regtype
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT orm_ext.enum_create_in(pg_catalog.current_schema(), t, labels)
+$$;
+
 COMMENT ON FUNCTION orm_ext.enum_create(pg_catalog.text, pg_catalog.text[]) IS
-    'creates an enum type (schema-qualified name allowed); a no-op when it exists with exactly these labels, 42710 when it exists with others';
+    'creates an enum type (schema-qualified name allowed, else in the current schema); a no-op when it exists with exactly these labels, 42710 when it exists with others';
 
 CREATE FUNCTION orm_ext.enum_add_value(t pg_catalog.regtype, label pg_catalog.text,
                                        before pg_catalog.text DEFAULT NULL,
@@ -328,6 +344,10 @@ DECLARE
     col record;
 BEGIN
     PERFORM orm_ext.enum_require(t, 't', 'enum_usage');
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE oid = t) THEN
+        RAISE EXCEPTION 'type with OID % does not exist', t::pg_catalog.oid
+            USING ERRCODE = 'undefined_object';
+    END IF;
     IF (SELECT typtype FROM pg_catalog.pg_type WHERE oid = t) IS DISTINCT FROM 'e' THEN
         RAISE EXCEPTION 'type % is not an enum', t
             USING ERRCODE = 'wrong_object_type';
@@ -379,6 +399,7 @@ DECLARE
     obj record;
     q pg_catalog.text;
     used pg_catalog.text;
+    usage_detail pg_catalog.text;
     changed pg_catalog.int8 := 0;
     n pg_catalog.int8;
     tables pg_catalog.oid[];
@@ -432,13 +453,35 @@ BEGIN
     END LOOP;
 
     -- 1. What depends on the type, and what orm_ext cannot carry over.
-    CREATE TEMP TABLE IF NOT EXISTS orm_ext_enum_cols (relid pg_catalog.oid, relkind pg_catalog.char,
-        attname pg_catalog.name, attnum pg_catalog.int2, carrier pg_catalog.oid, kind pg_catalog.text,
-        depth pg_catalog.int4) ON COMMIT DROP;
+    -- (created once per transaction, quietly: no IF NOT EXISTS notice)
+    IF pg_catalog.to_regclass('pg_temp.orm_ext_enum_cols') IS NULL THEN
+        CREATE TEMP TABLE orm_ext_enum_cols (relid pg_catalog.oid, relkind pg_catalog.char,
+            attname pg_catalog.name, attnum pg_catalog.int2, carrier pg_catalog.oid, kind pg_catalog.text,
+            depth pg_catalog.int4, inherited pg_catalog.bool) ON COMMIT DROP;
+    END IF;
     TRUNCATE pg_temp.orm_ext_enum_cols;
     INSERT INTO pg_temp.orm_ext_enum_cols
-    SELECT ec.relation, ec.relkind, ec.column_name, ec.attnum, ec.carrier, ec.kind, ec.depth
+    SELECT ec.relation, ec.relkind, ec.column_name, ec.attnum, ec.carrier, ec.kind, ec.depth, false
       FROM orm_ext.enum_columns(t) ec;
+    -- the same columns in partitions and inheritance children: ALTER TABLE
+    -- converts them with their parent's, but their own indexes, constraints,
+    -- defaults, triggers and views have to be handled too
+    INSERT INTO pg_temp.orm_ext_enum_cols
+    WITH RECURSIVE kids(relid, attname, carrier, kind, depth) AS (
+        SELECT inh.inhrelid, ec.attname, ec.carrier, ec.kind, ec.depth
+          FROM pg_temp.orm_ext_enum_cols ec
+          JOIN pg_catalog.pg_inherits inh ON inh.inhparent = ec.relid
+         WHERE ec.relkind IN ('r', 'p')
+        UNION
+        SELECT inh.inhrelid, kids.attname, kids.carrier, kids.kind, kids.depth
+          FROM kids
+          JOIN pg_catalog.pg_inherits inh ON inh.inhparent = kids.relid
+    )
+    SELECT DISTINCT kids.relid, c.relkind, a.attname, a.attnum, kids.carrier, kids.kind, kids.depth, true
+      FROM kids
+      JOIN pg_catalog.pg_class c ON c.oid = kids.relid
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = kids.relid AND a.attname = kids.attname
+     WHERE NOT a.attisdropped;
 
     FOR r IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relkind NOT IN ('r', 'p', 'v') LOOP
         RAISE EXCEPTION 'cannot rebuild type %: column % of % cannot be converted', tname,
@@ -447,7 +490,7 @@ BEGIN
                   DETAIL = CASE r.relkind WHEN 'c' THEN 'It belongs to a composite type.'
                                           WHEN 'm' THEN 'It belongs to a materialized view.'
                                           WHEN 'f' THEN 'It belongs to a foreign table.'
-                                          ELSE 'It belongs to a relation of kind ' || r.relkind || '.' END;
+                                          ELSE 'It belongs to a relation of kind ' || r.relkind::pg_catalog.text || '.' END;
     END LOOP;
     FOR r IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE depth > 1 OR kind = 'domain array' LOOP
         RAISE EXCEPTION 'cannot rebuild type %: column % of % has type %', tname,
@@ -455,7 +498,9 @@ BEGIN
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'Only the enum, its array type and domains declared directly over the enum are converted.';
     END LOOP;
-    dom_oids := ARRAY(SELECT ct.carrier FROM orm_ext.enum_carrier_types(t) ct WHERE ct.kind = 'domain');
+    -- domains declared directly over the enum are recreated; others are refused below
+    dom_oids := ARRAY(SELECT ct.carrier FROM orm_ext.enum_carrier_types(t) ct
+                       WHERE ct.kind = 'domain' AND ct.depth = 1);
     FOR r IN
         SELECT d.classid, d.objid, d.objsubid, d.refobjid
           FROM pg_catalog.pg_depend d
@@ -468,7 +513,7 @@ BEGIN
            AND NOT (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass)
            AND NOT (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass)
            AND NOT (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                    AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = d.objid) = 'i')
+                    AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = d.objid) IN ('i', 'I'))
     LOOP
         RAISE EXCEPTION 'cannot rebuild type %: % depends on it', tname,
                         pg_catalog.pg_describe_object(r.classid, r.objid, r.objsubid)
@@ -476,7 +521,8 @@ BEGIN
                   HINT = 'Drop it, rebuild the type, and create it again.';
     END LOOP;
 
-    tables := ARRAY(SELECT DISTINCT relid FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') ORDER BY 1);
+    tables := ARRAY(SELECT DISTINCT relid FROM pg_temp.orm_ext_enum_cols
+                     WHERE relkind IN ('r', 'p') AND NOT inherited ORDER BY 1);
 
     -- what hangs off the converted columns: objects orm_ext cannot recreate
     FOR r IN
@@ -495,6 +541,16 @@ BEGIN
          WHERE ec.relkind IN ('r', 'p') AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
            AND d.objid = ec.relid AND d.objsubid <> ec.attnum
         UNION
+        -- a generated column: its expression (pg_attrdef of another column)
+        -- depends on the converted column
+        SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, ad.adrelid, ad.adnum
+          FROM pg_catalog.pg_depend d
+          JOIN pg_temp.orm_ext_enum_cols ec ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                   AND d.refobjid = ec.relid AND d.refobjsubid = ec.attnum
+          JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                                       AND ad.oid = d.objid
+         WHERE ec.relkind IN ('r', 'p') AND ad.adnum <> ec.attnum
+        UNION
         SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, ec.relid, ec.attnum
           FROM pg_temp.orm_ext_enum_cols ec
           JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = ec.relid
@@ -512,27 +568,34 @@ BEGIN
         EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', r.relid::pg_catalog.regclass);
     END LOOP;
 
-    -- 3. Rows holding a label that goes away: replaced, or refused.
-    FOR r IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') LOOP
-        EXECUTE pg_catalog.format('SELECT pg_catalog.string_agg(pg_catalog.format(%L, l, n), %L)
-                                     FROM (SELECT g AS l, pg_catalog.count(*) AS n
-                                             FROM %s AS r, pg_catalog.unnest(%s) AS g
-                                            WHERE g = ANY ($1) AND NOT ($2 ? g)
-                                            GROUP BY g ORDER BY g) s',
-                                  '%s in %s row(s)', '; ', r.relid::pg_catalog.regclass,
+    -- 3. Rows holding a label that goes away: replaced, or refused with the
+    --    usage of every column (rows, not array elements) in the detail.
+    FOR r IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited
+              ORDER BY relid, attnum LOOP
+        EXECUTE pg_catalog.format('SELECT pg_catalog.string_agg(pg_catalog.format(%L, pg_catalog.quote_literal(l), n), %L
+                                                            ORDER BY pg_catalog.array_position($1, l))
+                                     FROM (SELECT x.l, pg_catalog.count(*) AS n
+                                             FROM %s AS r,
+                                                  LATERAL (SELECT DISTINCT g AS l FROM pg_catalog.unnest(%s) AS g) AS x
+                                            WHERE x.l = ANY ($1) AND NOT ($2 ? x.l)
+                                            GROUP BY x.l) s',
+                                  '%s in %s row(s)', ', ', r.relid::pg_catalog.regclass,
                                   orm_ext.enum_labels_expr(r.attname, r.kind))
             INTO used USING gone, repl;
         IF used IS NOT NULL THEN
-            RAISE EXCEPTION 'cannot remove labels of type % that are in use', tname
-                USING ERRCODE = 'dependent_objects_still_exist',
-                      DETAIL = pg_catalog.format('Column %I of %s holds %s.', r.attname,
-                                                 r.relid::pg_catalog.regclass, used),
-                      HINT = 'Pass a replacement for them (replace_with), or change those rows first.';
+            usage_detail := pg_catalog.concat_ws(' ', usage_detail,
+                pg_catalog.format('Column %I of %s holds %s.', r.attname, r.relid::pg_catalog.regclass, used));
         END IF;
     END LOOP;
+    IF usage_detail IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot remove labels of type % that are in use', tname
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  DETAIL = usage_detail,
+                  HINT = 'Pass a replacement for them (replace_with), or change those rows first.';
+    END IF;
     FOR r IN SELECT relid, pg_catalog.array_agg(attname ORDER BY attnum) AS names,
                     pg_catalog.array_agg(kind ORDER BY attnum) AS kinds
-               FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') GROUP BY relid LOOP
+               FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited GROUP BY relid LOOP
         SELECT pg_catalog.string_agg(pg_catalog.format('%s && $1', orm_ext.enum_labels_expr(u.nm, u.kd)), ' OR ')
           INTO q FROM ROWS FROM (pg_catalog.unnest(r.names), pg_catalog.unnest(r.kinds)) AS u(nm, kd);
         EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', r.relid::pg_catalog.regclass, q)
@@ -543,8 +606,10 @@ BEGIN
     -- 4. Capture, with the type still under its name, everything that is
     --    dropped and recreated: views (with the views over them), constraints,
     --    indexes, defaults, domains.
-    CREATE TEMP TABLE IF NOT EXISTS orm_ext_enum_redo (ord pg_catalog.int4, phase pg_catalog.text,
-        undo pg_catalog.text, redo pg_catalog.text, what pg_catalog.text, target pg_catalog.text) ON COMMIT DROP;
+    IF pg_catalog.to_regclass('pg_temp.orm_ext_enum_redo') IS NULL THEN
+        CREATE TEMP TABLE orm_ext_enum_redo (ord pg_catalog.int4, phase pg_catalog.text,
+            undo pg_catalog.text, redo pg_catalog.text, what pg_catalog.text, target pg_catalog.text) ON COMMIT DROP;
+    END IF;
     TRUNCATE pg_temp.orm_ext_enum_redo;
 
     WITH RECURSIVE v(oid, depth) AS (
@@ -567,7 +632,7 @@ BEGIN
          WHERE v.depth < 64
     )
     INSERT INTO pg_temp.orm_ext_enum_redo
-    SELECT pg_catalog.max(v.depth), 'view',
+    SELECT pg_catalog.max(v.depth), CASE WHEN c.relkind = 'v' THEN 'view' ELSE 'unsupported' END,
            pg_catalog.format('DROP VIEW %s', v.oid::pg_catalog.regclass),
            pg_catalog.format('CREATE VIEW %s%s AS %s', v.oid::pg_catalog.regclass,
                              CASE WHEN c.reloptions IS NOT NULL
@@ -583,11 +648,20 @@ BEGIN
                                      FROM pg_catalog.aclexplode(c.relacl) a
                                     WHERE a.grantee <> c.relowner), '')
            || CASE WHEN pg_catalog.obj_description(v.oid, 'pg_class') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON VIEW %s IS %L', v.oid::pg_catalog.regclass, pg_catalog.obj_description(v.oid, 'pg_class')) END,
-           pg_catalog.format('view %s', v.oid::pg_catalog.regclass)
+           pg_catalog.format('view %s', v.oid::pg_catalog.regclass),
+           pg_catalog.format('%s', v.oid)
       FROM v
       JOIN pg_catalog.pg_class c ON c.oid = v.oid
-     WHERE c.relkind = 'v'
-     GROUP BY v.oid, c.reloptions, c.relowner, c.relacl;
+     GROUP BY v.oid, c.relkind, c.reloptions, c.relowner, c.relacl;
+    -- a materialized view cannot be recreated without running its query
+    FOR r IN SELECT o.target FROM pg_temp.orm_ext_enum_redo o WHERE o.phase = 'unsupported' LOOP
+        RAISE EXCEPTION 'cannot rebuild type %: % uses its columns', tname,
+                        pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass,
+                                                      r.target::pg_catalog.oid, 0)
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Only plain views over the type''s columns are recreated.',
+                  HINT = 'Drop it, rebuild the type, and create it again.';
+    END LOOP;
     FOR r IN SELECT v.oid FROM (SELECT rw.ev_class AS oid FROM pg_catalog.pg_rewrite rw
                                  WHERE rw.ev_class IN (SELECT relid FROM pg_temp.orm_ext_enum_cols)
                                    AND rw.rulename <> '_RETURN') v LOOP
@@ -619,21 +693,28 @@ BEGIN
                 SELECT 1 FROM pg_catalog.pg_depend d
                  WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = con.oid
                    AND d.refobjid = ec.relid AND d.refobjsubid = ec.attnum))
-     WHERE ec.relkind IN ('r', 'p') AND con.conrelid <> 0 AND con.conparentid = 0;
+     WHERE ec.relkind IN ('r', 'p') AND con.conrelid <> 0 AND con.conparentid = 0 AND con.coninhcount = 0;
     -- foreign keys go first and come back last
     UPDATE pg_temp.orm_ext_enum_redo o SET ord = -1
       FROM pg_catalog.pg_constraint con
      WHERE o.phase = 'constraint' AND con.contype = 'f'
        AND o.what = pg_catalog.format('constraint %I on %s', con.conname, con.conrelid::pg_catalog.regclass);
 
-    -- other indexes over the converted columns (key, expression, predicate)
+    -- other indexes over the converted columns (key, expression, predicate);
+    -- the definition of a partitioned index says ON ONLY, which would leave
+    -- the partitions without theirs, so it is recreated without ONLY
     INSERT INTO pg_temp.orm_ext_enum_redo
     SELECT DISTINCT 0, 'index',
            pg_catalog.format('DROP INDEX %s', i.indexrelid::pg_catalog.regclass),
-           pg_catalog.pg_get_indexdef(i.indexrelid)
+           CASE WHEN ic.relkind = 'I'
+                THEN pg_catalog.replace(pg_catalog.pg_get_indexdef(i.indexrelid),
+                                        pg_catalog.format(' %I ON ONLY %s USING ', ic.relname, i.indrelid::pg_catalog.regclass),
+                                        pg_catalog.format(' %I ON %s USING ', ic.relname, i.indrelid::pg_catalog.regclass))
+                ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END
            || CASE WHEN pg_catalog.obj_description(i.indexrelid, 'pg_class') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON INDEX %s IS %L', i.indexrelid::pg_catalog.regclass, pg_catalog.obj_description(i.indexrelid, 'pg_class')) END,
            pg_catalog.format('index %s', i.indexrelid::pg_catalog.regclass)
       FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_temp.orm_ext_enum_cols ec ON i.indrelid = ec.relid
      WHERE ec.relkind IN ('r', 'p')
        AND (ec.attnum = ANY (i.indkey::pg_catalog.int2[])
@@ -647,8 +728,8 @@ BEGIN
     -- defaults of the converted columns
     INSERT INTO pg_temp.orm_ext_enum_redo
     SELECT 0, 'default',
-           pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', ec.relid::pg_catalog.regclass, ec.attname),
-           pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT %s', ec.relid::pg_catalog.regclass, ec.attname,
+           pg_catalog.format('ALTER TABLE ONLY %s ALTER COLUMN %I DROP DEFAULT', ec.relid::pg_catalog.regclass, ec.attname),
+           pg_catalog.format('ALTER TABLE ONLY %s ALTER COLUMN %I SET DEFAULT %s', ec.relid::pg_catalog.regclass, ec.attname,
                              pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)),
            pg_catalog.format('default of column %I of %s', ec.attname, ec.relid::pg_catalog.regclass)
       FROM pg_temp.orm_ext_enum_cols ec
@@ -720,7 +801,7 @@ BEGIN
                                   || '_orm_ext_old_' || r.dom);
         BEGIN
             EXECUTE r.redo;
-        EXCEPTION WHEN OTHERS THEN
+        EXCEPTION WHEN invalid_text_representation THEN
             RAISE EXCEPTION 'cannot rebuild type %: the domain % cannot be recreated over it', tname,
                             r.target
                 USING ERRCODE = 'dependent_objects_still_exist',
@@ -730,7 +811,7 @@ BEGIN
     END LOOP;
 
     -- 7. Convert the columns, one ALTER TABLE (one rewrite) per table.
-    FOR r IN SELECT relid FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p')
+    FOR r IN SELECT relid FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited
               GROUP BY relid ORDER BY relid LOOP
         q := NULL;
         FOR obj IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relid = r.relid ORDER BY attnum LOOP
@@ -766,7 +847,7 @@ BEGIN
               ORDER BY o.ord DESC, o.phase DESC LOOP
         BEGIN
             EXECUTE r.redo;
-        EXCEPTION WHEN OTHERS THEN
+        EXCEPTION WHEN invalid_text_representation THEN
             RAISE EXCEPTION 'cannot rebuild type %: the % cannot be recreated', tname, r.what
                 USING ERRCODE = 'dependent_objects_still_exist',
                       DETAIL = SQLERRM || ' (recreating it with: ' || r.redo || ')',
@@ -786,7 +867,7 @@ BEGIN
     FOR r IN SELECT o.redo, o.what FROM pg_temp.orm_ext_enum_redo o WHERE o.phase = 'view' ORDER BY o.ord LOOP
         BEGIN
             EXECUTE r.redo;
-        EXCEPTION WHEN OTHERS THEN
+        EXCEPTION WHEN invalid_text_representation THEN
             RAISE EXCEPTION 'cannot rebuild type %: the % cannot be recreated', tname, r.what
                 USING ERRCODE = 'dependent_objects_still_exist',
                       DETAIL = SQLERRM || ' (recreating it with: ' || r.redo || ')',
@@ -853,6 +934,10 @@ DECLARE
 BEGIN
     PERFORM orm_ext.enum_require(t, 't', 'enum_diff');
     PERFORM orm_ext.enum_require(labels, 'labels', 'enum_diff');
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE oid = t) THEN
+        RAISE EXCEPTION 'type with OID % does not exist', t::pg_catalog.oid
+            USING ERRCODE = 'undefined_object';
+    END IF;
     IF (SELECT typtype FROM pg_catalog.pg_type WHERE oid = t) IS DISTINCT FROM 'e' THEN
         RAISE EXCEPTION 'type % is not an enum', t USING ERRCODE = 'wrong_object_type';
     END IF;
