@@ -570,7 +570,9 @@ BEGIN
 
     -- 3. Rows holding a label that goes away: replaced, or refused with the
     --    usage of every column (rows, not array elements) in the detail.
+    --    Each scan is skipped when it cannot find anything.
     FOR r IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited
+                AND EXISTS (SELECT 1 FROM pg_catalog.unnest(gone) g WHERE NOT repl ? g)
               ORDER BY relid, attnum LOOP
         EXECUTE pg_catalog.format('SELECT pg_catalog.string_agg(pg_catalog.format(%L, pg_catalog.quote_literal(l), n), %L
                                                             ORDER BY pg_catalog.array_position($1, l))
@@ -595,7 +597,8 @@ BEGIN
     END IF;
     FOR r IN SELECT relid, pg_catalog.array_agg(attname ORDER BY attnum) AS names,
                     pg_catalog.array_agg(kind ORDER BY attnum) AS kinds
-               FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited GROUP BY relid LOOP
+               FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited
+                AND pg_catalog.cardinality(gone) > 0 GROUP BY relid LOOP
         SELECT pg_catalog.string_agg(pg_catalog.format('%s && $1', orm_ext.enum_labels_expr(u.nm, u.kd)), ' OR ')
           INTO q FROM ROWS FROM (pg_catalog.unnest(r.names), pg_catalog.unnest(r.kinds)) AS u(nm, kd);
         EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', r.relid::pg_catalog.regclass, q)

@@ -1,0 +1,16 @@
+-- Drop 'legacy', its rows become 'closed': an UPDATE of the rows first (as a
+-- migration does before op.sync_enum_values), then the rename-create-alter-
+-- drop recipe of alembic-postgresql-enum, with the default and the partial
+-- index dropped and recreated by hand as in append_alembic.sql.
+BEGIN;
+UPDATE bench.sessions SET status = 'closed' WHERE status = 'legacy';
+ALTER TYPE bench.session_status RENAME TO session_status_old;
+CREATE TYPE bench.session_status AS ENUM ('pending', 'active', 'suspended', 'closed');
+ALTER TABLE bench.sessions ALTER COLUMN status DROP DEFAULT;
+DROP INDEX bench.sessions_open_idx;
+ALTER TABLE bench.sessions ALTER COLUMN status TYPE bench.session_status
+    USING status::text::bench.session_status;
+ALTER TABLE bench.sessions ALTER COLUMN status SET DEFAULT 'pending'::bench.session_status;
+CREATE INDEX sessions_open_idx ON bench.sessions (account_id) WHERE status IN ('pending', 'active');
+DROP TYPE bench.session_status_old;
+COMMIT;
