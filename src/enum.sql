@@ -650,7 +650,29 @@ BEGIN
                                         CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '')
                                      FROM pg_catalog.aclexplode(c.relacl) a
                                     WHERE a.grantee <> c.relowner), '')
-           || CASE WHEN pg_catalog.obj_description(v.oid, 'pg_class') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON VIEW %s IS %L', v.oid::pg_catalog.regclass, pg_catalog.obj_description(v.oid, 'pg_class')) END,
+           || CASE WHEN pg_catalog.obj_description(v.oid, 'pg_class') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON VIEW %s IS %L', v.oid::pg_catalog.regclass, pg_catalog.obj_description(v.oid, 'pg_class')) END
+           -- column comments, column defaults and column-level grants of the view
+           || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format('; COMMENT ON COLUMN %s.%I IS %L',
+                                        v.oid::pg_catalog.regclass, va.attname,
+                                        pg_catalog.col_description(v.oid, va.attnum)), '' ORDER BY va.attnum)
+                          FROM pg_catalog.pg_attribute va
+                         WHERE va.attrelid = v.oid AND va.attnum > 0 AND NOT va.attisdropped
+                           AND pg_catalog.col_description(v.oid, va.attnum) IS NOT NULL), '')
+           || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format('; ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s',
+                                        v.oid::pg_catalog.regclass, va.attname,
+                                        pg_catalog.pg_get_expr(vd.adbin, vd.adrelid)), '' ORDER BY va.attnum)
+                          FROM pg_catalog.pg_attribute va
+                          JOIN pg_catalog.pg_attrdef vd ON vd.adrelid = va.attrelid AND vd.adnum = va.attnum
+                         WHERE va.attrelid = v.oid AND va.attnum > 0 AND NOT va.attisdropped), '')
+           || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format('; GRANT %s (%I) ON %s TO %s%s',
+                                        a.privilege_type, va.attname, v.oid::pg_catalog.regclass,
+                                        CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                             ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                                        CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), ''
+                                        ORDER BY va.attnum)
+                          FROM pg_catalog.pg_attribute va, pg_catalog.aclexplode(va.attacl) a
+                         WHERE va.attrelid = v.oid AND va.attnum > 0 AND NOT va.attisdropped
+                           AND va.attacl IS NOT NULL), ''),
            pg_catalog.format('view %s', v.oid::pg_catalog.regclass),
            pg_catalog.format('%s', v.oid)
       FROM v

@@ -32,6 +32,9 @@ CREATE VIEW v_two AS SELECT id, "select" FROM "Odd ""Schema"" Name"."V One" WHER
 CREATE VIEW v_vw AS SELECT id FROM "Odd ""Schema"" Name"."Order Tbl" WHERE "select" = 'vw' OR id < 0;
 COMMENT ON VIEW "Odd ""Schema"" Name"."V One" IS 'view one';
 GRANT SELECT ON v_two TO orm_ext_enum_drop_reader;
+COMMENT ON COLUMN v_two."select" IS 'a view column';
+GRANT SELECT (id) ON "Odd ""Schema"" Name"."V One" TO orm_ext_enum_drop_reader;
+ALTER VIEW v_two ALTER COLUMN id SET DEFAULT 7;
 INSERT INTO "Odd ""Schema"" Name"."Order Tbl" VALUES
     (1, 'new', '{new,gone é}', 'new'),
     (2, 'gone é', '{gone é,gone é}', 'gone é'),
@@ -60,6 +63,10 @@ CREATE FUNCTION pg_temp.structure() RETURNS text LANGUAGE sql AS $$
         obj_description('"Odd ""Schema"" Name"."Sel Dom"'::regtype, 'pg_type'),
         col_description('"Odd ""Schema"" Name"."Order Tbl"'::regclass, 2),
         has_table_privilege('orm_ext_enum_drop_reader', 'v_two', 'SELECT')::text,
+        col_description('v_two'::regclass, 2),
+        has_column_privilege('orm_ext_enum_drop_reader', '"Odd ""Schema"" Name"."V One"', 'id', 'SELECT')::text,
+        has_column_privilege('orm_ext_enum_drop_reader', '"Odd ""Schema"" Name"."V One"', 'select', 'SELECT')::text,
+        (SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'v_two'::regclass),
         has_type_privilege('orm_ext_enum_drop_reader', '"Odd ""Schema"" Name"."select"', 'USAGE')::text,
         (SELECT string_agg(typname, ',' ORDER BY typname) FROM pg_type
           WHERE typnamespace = '"Odd ""Schema"" Name"'::regnamespace))
