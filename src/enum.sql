@@ -180,6 +180,27 @@ COMMENT ON FUNCTION orm_ext.enum_create_in(pg_catalog.name, pg_catalog.text, pg_
 -- No SET search_path here, so that current_schema() is the caller's: an
 -- unqualified name goes where CREATE TYPE would put it.  The body names
 -- nothing but schema-qualified functions.
+-- A label that must already be in the type: 22023 otherwise.
+CREATE FUNCTION orm_ext.enum_require_label(t pg_catalog.regtype, label pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT orm_ext.enum_has(t, label) THEN
+        RAISE EXCEPTION '% is not a label of type %', pg_catalog.quote_literal(label),
+                        (SELECT pg_catalog.format('%I.%I', n.nspname, ty.typname)
+                           FROM pg_catalog.pg_type ty
+                           JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
+                          WHERE ty.oid = t)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION orm_ext.enum_require_label(pg_catalog.regtype, pg_catalog.text) IS
+    'raises 22023 unless an enum type has the label; used by the enum lifecycle functions';
+
 CREATE FUNCTION orm_ext.enum_create(t pg_catalog.text, labels pg_catalog.text[])
 RETURNS pg_catalog.regtype
 LANGUAGE sql VOLATILE
@@ -211,9 +232,8 @@ BEGIN
     IF orm_ext.enum_has(t, label) THEN
         RETURN false;
     END IF;
-    IF neighbour IS NOT NULL AND NOT orm_ext.enum_has(t, neighbour) THEN
-        RAISE EXCEPTION '% is not a label of type %', pg_catalog.quote_literal(neighbour), tname
-            USING ERRCODE = 'invalid_parameter_value';
+    IF neighbour IS NOT NULL THEN
+        PERFORM orm_ext.enum_require_label(t, neighbour);
     END IF;
     EXECUTE pg_catalog.format('ALTER TYPE %s ADD VALUE %L', tname, label)
         || CASE WHEN before IS NOT NULL THEN pg_catalog.format(' BEFORE %L', before)
@@ -238,10 +258,7 @@ BEGIN
     PERFORM orm_ext.enum_require(old, 'old', 'enum_rename_value');
     PERFORM orm_ext.enum_require(new, 'new', 'enum_rename_value');
     tname := orm_ext.enum_owned_name(t, 'rename its values');
-    IF NOT orm_ext.enum_has(t, old) THEN
-        RAISE EXCEPTION '% is not a label of type %', pg_catalog.quote_literal(old), tname
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM orm_ext.enum_require_label(t, old);
     IF old = new THEN
         RETURN;
     END IF;
@@ -920,10 +937,7 @@ BEGIN
     PERFORM orm_ext.enum_require(t, 't', 'enum_drop_value');
     PERFORM orm_ext.enum_require(label, 'label', 'enum_drop_value');
     tname := orm_ext.enum_owned_name(t, 'drop its values');
-    IF NOT orm_ext.enum_has(t, label) THEN
-        RAISE EXCEPTION '% is not a label of type %', pg_catalog.quote_literal(label), tname
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM orm_ext.enum_require_label(t, label);
     IF replace_with IS NOT NULL AND (replace_with = label OR NOT orm_ext.enum_has(t, replace_with)) THEN
         RAISE EXCEPTION 'invalid input value for enum %: %', tname, pg_catalog.quote_literal(replace_with)
             USING ERRCODE = 'invalid_text_representation',
