@@ -34,9 +34,9 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION orm_ext.enum_try_cast(pg_catalog.text, anyenum) IS
     'the enum value of a label in the type of hint, or NULL when the type has no such label';
 
--- The quoted, schema-qualified name of a type, and a check that the caller
--- owns it (42501 otherwise).  Shared by the functions that change types.
-CREATE FUNCTION orm_ext.enum_owned_name(t pg_catalog.regtype, action pg_catalog.text)
+-- The quoted, schema-qualified name of an enum type: 42704 for an OID that
+-- names no type, 42809 for a type that is not an enum.
+CREATE FUNCTION orm_ext.enum_name(t pg_catalog.regtype)
 RETURNS pg_catalog.text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -44,7 +44,7 @@ AS $$
 DECLARE
     r record;
 BEGIN
-    SELECT ty.typname, ty.typtype, ty.typowner, n.nspname
+    SELECT ty.typname, ty.typtype, n.nspname
       INTO r
       FROM pg_catalog.pg_type ty
       JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
@@ -57,14 +57,56 @@ BEGIN
         RAISE EXCEPTION 'type % is not an enum', pg_catalog.format('%I.%I', r.nspname, r.typname)
             USING ERRCODE = 'wrong_object_type';
     END IF;
-    IF NOT pg_catalog.pg_has_role(r.typowner, 'USAGE') THEN
-        RAISE EXCEPTION 'must be owner of type % to %',
-                        pg_catalog.format('%I.%I', r.nspname, r.typname), action
+    RETURN pg_catalog.format('%I.%I', r.nspname, r.typname);
+END
+$$;
+
+COMMENT ON FUNCTION orm_ext.enum_name(pg_catalog.regtype) IS
+    'the quoted qualified name of an enum type (42704 for an unknown OID, 42809 for a type that is not an enum); used by the enum functions';
+
+-- A list of labels as the lifecycle functions take it: no NULL element
+-- (22004), no label twice (22023).
+CREATE FUNCTION orm_ext.enum_require_labels(labels pg_catalog.text[])
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dup pg_catalog.text;
+BEGIN
+    IF pg_catalog.array_position(labels, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'labels must not contain NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT l INTO dup FROM pg_catalog.unnest(labels) l GROUP BY l HAVING pg_catalog.count(*) > 1 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'label % appears more than once in labels', pg_catalog.quote_literal(dup)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION orm_ext.enum_require_labels(pg_catalog.text[]) IS
+    'raises 22004 when a list of labels contains NULL and 22023 when it names a label twice; used by the enum lifecycle functions';
+
+-- The quoted, schema-qualified name of a type, and a check that the caller
+-- owns it (42501 otherwise).  Shared by the functions that change types.
+CREATE FUNCTION orm_ext.enum_owned_name(t pg_catalog.regtype, action pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tname pg_catalog.text := orm_ext.enum_name(t);
+    owner pg_catalog.oid;
+BEGIN
+    SELECT typowner INTO owner FROM pg_catalog.pg_type WHERE oid = t;
+    IF NOT pg_catalog.pg_has_role(owner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of type % to %', tname, action
             USING ERRCODE = 'insufficient_privilege',
                   HINT = pg_catalog.format('The type is owned by role %I.',
-                                           pg_catalog.pg_get_userbyid(r.typowner));
+                                           pg_catalog.pg_get_userbyid(owner));
     END IF;
-    RETURN pg_catalog.format('%I.%I', r.nspname, r.typname);
+    RETURN tname;
 END
 $$;
 
@@ -104,19 +146,10 @@ DECLARE
     have pg_catalog.text[];
     missing pg_catalog.text;
     extra pg_catalog.text;
-    dup pg_catalog.text;
 BEGIN
     PERFORM orm_ext.enum_require(t, 't', 'enum_create');
     PERFORM orm_ext.enum_require(labels, 'labels', 'enum_create');
-    IF pg_catalog.array_position(labels, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'labels of enum_create() must not contain NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT l INTO dup FROM pg_catalog.unnest(labels) l GROUP BY l HAVING pg_catalog.count(*) > 1 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'label % appears more than once in labels', pg_catalog.quote_literal(dup)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM orm_ext.enum_require_labels(labels);
 
     parts := pg_catalog.parse_ident(t);
     IF pg_catalog.cardinality(parts) = 1 THEN
@@ -189,10 +222,7 @@ AS $$
 BEGIN
     IF NOT orm_ext.enum_has(t, label) THEN
         RAISE EXCEPTION '% is not a label of type %', pg_catalog.quote_literal(label),
-                        (SELECT pg_catalog.format('%I.%I', n.nspname, ty.typname)
-                           FROM pg_catalog.pg_type ty
-                           JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
-                          WHERE ty.oid = t)
+                        orm_ext.enum_name(t)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 END
@@ -361,14 +391,7 @@ DECLARE
     col record;
 BEGIN
     PERFORM orm_ext.enum_require(t, 't', 'enum_usage');
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE oid = t) THEN
-        RAISE EXCEPTION 'type with OID % does not exist', t::pg_catalog.oid
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF (SELECT typtype FROM pg_catalog.pg_type WHERE oid = t) IS DISTINCT FROM 'e' THEN
-        RAISE EXCEPTION 'type % is not an enum', t
-            USING ERRCODE = 'wrong_object_type';
-    END IF;
+    PERFORM orm_ext.enum_name(t);
     FOR col IN
         SELECT * FROM orm_ext.enum_columns(t) ec
          WHERE ec.relkind IN ('r', 'p', 'm', 'f') AND ec.readable
@@ -434,14 +457,7 @@ BEGIN
         RAISE EXCEPTION 'replacements must be a JSON object of label: replacement'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF pg_catalog.array_position(labels, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'labels must not contain NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT l INTO used FROM pg_catalog.unnest(labels) l GROUP BY l HAVING pg_catalog.count(*) > 1 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'label % appears more than once in labels', pg_catalog.quote_literal(used)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM orm_ext.enum_require_labels(labels);
     SELECT ty.typname, n.nspname INTO typ, nsp
       FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
      WHERE ty.oid = t;
@@ -966,30 +982,14 @@ DECLARE
     kept_have pg_catalog.text[];
     kept_want pg_catalog.text[];
     kv record;
-    dup pg_catalog.text;
     n pg_catalog.int4 := 0;
     i pg_catalog.int4;
     l pg_catalog.text;
 BEGIN
     PERFORM orm_ext.enum_require(t, 't', 'enum_diff');
     PERFORM orm_ext.enum_require(labels, 'labels', 'enum_diff');
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE oid = t) THEN
-        RAISE EXCEPTION 'type with OID % does not exist', t::pg_catalog.oid
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF (SELECT typtype FROM pg_catalog.pg_type WHERE oid = t) IS DISTINCT FROM 'e' THEN
-        RAISE EXCEPTION 'type % is not an enum', t USING ERRCODE = 'wrong_object_type';
-    END IF;
-    SELECT pg_catalog.format('%I.%I', nc.nspname, ty.typname) INTO tname
-      FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace nc ON nc.oid = ty.typnamespace WHERE ty.oid = t;
-    IF pg_catalog.array_position(labels, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'labels must not contain NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT u INTO dup FROM pg_catalog.unnest(labels) u GROUP BY u HAVING pg_catalog.count(*) > 1 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'label % appears more than once in labels', pg_catalog.quote_literal(dup)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    tname := orm_ext.enum_name(t);
+    PERFORM orm_ext.enum_require_labels(labels);
     renames := COALESCE(renames, '{}');
     IF pg_catalog.jsonb_typeof(renames) <> 'object' THEN
         RAISE EXCEPTION 'renames must be a JSON object of old label: new label'

@@ -3,7 +3,7 @@
 -- their arguments, errors and privileges.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(33);
+SELECT plan(39);
 
 CREATE SCHEMA "Reb ""Schema""";
 CREATE TYPE "Reb ""Schema"""."Order" AS ENUM ('a b', 'it''s', 'c');
@@ -64,6 +64,16 @@ SELECT lives_ok($$SELECT orm_ext.enum_require(1, 'x', 'f')$$, 'enum_require: a v
 SELECT throws_ok($$SELECT orm_ext.enum_require_label('"Reb ""Schema"""."Order"', 'it''s')$$, '22023',
                  '''it''''s'' is not a label of type "Reb ""Schema"""."Order"', 'enum_require_label: 22023');
 SELECT lives_ok($$SELECT orm_ext.enum_require_label('"Reb ""Schema"""."Order"', 'a b')$$, 'enum_require_label: a label passes');
+SELECT is(orm_ext.enum_name('"Reb ""Schema"""."Order"'), '"Reb ""Schema"""."Order"', 'enum_name: quoted and qualified');
+SELECT throws_ok($$SELECT orm_ext.enum_name('"Reb ""Schema"""."Dom Over"')$$, '42809',
+                 'type "Reb ""Schema"""."Dom Over" is not an enum', 'enum_name: a domain is not an enum: 42809');
+SELECT throws_ok($$SELECT orm_ext.enum_name(4294967295::oid::regtype)$$, '42704', NULL,
+                 'enum_name: an OID that names no type: 42704');
+SELECT throws_ok($$SELECT orm_ext.enum_require_labels(ARRAY['a', NULL])$$, '22004', NULL,
+                 'enum_require_labels: a NULL element: 22004');
+SELECT throws_ok($$SELECT orm_ext.enum_require_labels(ARRAY['it''s', 'x', 'it''s'])$$, '22023',
+                 'label ''it''''s'' appears more than once in labels', 'enum_require_labels: a label twice: 22023');
+SELECT lives_ok($$SELECT orm_ext.enum_require_labels(ARRAY[]::text[])$$, 'enum_require_labels: an empty list passes');
 SELECT is((SELECT string_agg(format('%s %s %s', carrier, kind, depth), '; ' ORDER BY kind, carrier::text)
              FROM orm_ext.enum_carrier_types('"Reb ""Schema"""."Order"')),
           '"Reb ""Schema"""."Order"[] array 0; "Reb ""Schema"""."Dom Over" domain 1; "Reb ""Schema"""."Dom Over"[] domain array 1; "Reb ""Schema"""."Order" enum 0',
