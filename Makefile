@@ -14,6 +14,7 @@ OBJS = \
 	src/orm_ext.o \
 	src/uuid.o \
 	src/enum.o \
+	src/rls.o \
 	src/ledger/append_only.o \
 	src/ledger/config.o \
 	src/ledger/heads.o \
@@ -26,6 +27,7 @@ SQL_PARTS = \
 	src/orm_ext.sql \
 	src/uuid.sql \
 	src/enum.sql \
+	src/rls.sql \
 	src/ledger/ledger.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

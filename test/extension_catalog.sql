@@ -2,7 +2,7 @@
 -- comments, privileges, and SECURITY DEFINER hygiene.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(14);
+SELECT plan(15);
 
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'orm_ext'), '0.1.0', 'version 0.1.0');
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'orm_ext'), 'orm_ext',
@@ -46,6 +46,14 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                   AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                 ORDER BY 1),
           ARRAY[]::text[], 'PUBLIC may execute every ledger function');
+-- the RLS functions act as the caller and check its rights themselves
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace
+                  AND (p.proname LIKE 'rls%' OR p.proname LIKE '%context'
+                       OR p.proname IN ('setup_roles', 'enable_tenant_isolation', 'disable_tenant_isolation'))
+                  AND (p.prosecdef OR NOT has_function_privilege('public', p.oid, 'EXECUTE'))
+                ORDER BY 1),
+          ARRAY[]::text[], 'PUBLIC may execute every RLS function, and none is SECURITY DEFINER');
 SELECT ok(NOT has_function_privilege('public', 'orm_ext.ledger_on_drop()', 'EXECUTE'),
           'the event trigger function ledger_on_drop() is not executable by PUBLIC');
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
