@@ -396,7 +396,10 @@ COMMENT ON FUNCTION orm_ext.disable_tenant_isolation(pg_catalog.regclass) IS
 -------------------------------------------------------------------------------
 
 -- A column that probably holds the tenant: one that orm_ext's policies use on
--- other tables, else a conventional name.  NULL when there is none.
+-- other tables, else a conventional name.  NULL when there is none.  A name
+-- used elsewhere does not count when it is "id" or unique in this table: a
+-- tenant column holds the same value in many rows, and a table protected by
+-- its own key (users by id) says nothing about the others.
 CREATE FUNCTION orm_ext.rls_guess_tenant_column(tbl pg_catalog.regclass)
 RETURNS pg_catalog.name
 LANGUAGE sql STABLE
@@ -414,7 +417,11 @@ AS $$
                         WITH ORDINALITY AS c(n, o)) conv
              ON conv.n = a.attname
      WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
-       AND (used.name IS NOT NULL OR conv.n IS NOT NULL)
+       AND (conv.n IS NOT NULL
+            OR (used.name IS NOT NULL AND a.attname OPERATOR(pg_catalog.<>) 'id'
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                 WHERE i.indrelid = tbl AND i.indisunique AND i.indnatts = 1
+                                   AND i.indkey[0] = a.attnum AND i.indpred IS NULL)))
      ORDER BY used.name IS NULL, conv.o, a.attnum
      LIMIT 1
 $$;
