@@ -25,6 +25,9 @@ ORM_EXT_PACKAGES=(
 	"postgresql-server-dev-$PG_MAJOR"
 	"postgresql-$PG_MAJOR-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
+	python3-psycopg
+	python3-psycopg2
+	python3-sqlalchemy
 )
 
 orm_ext_log() {
