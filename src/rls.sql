@@ -536,7 +536,7 @@ BEGIN
         UNION ALL
         -- 4. a policy that calls a function per row that could run once
         SELECT 'warning', pg_catalog.format('policy %I on %s', p.polname, p.qname),
-               pg_catalog.format('the policy calls %s once for every row; in a sub-select it would run once per statement and could use an index',
+               pg_catalog.format('the policy calls %s outside a sub-select, where it runs once for every row unless the comparison is an index condition; in a sub-select it runs once per statement',
                                  (SELECT pg_catalog.string_agg(c.call, ', ' ORDER BY c.first)
                                     FROM (SELECT u.call, pg_catalog.min(u.n) AS first
                                             FROM pg_catalog.unnest(
