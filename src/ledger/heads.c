@@ -593,12 +593,19 @@ LedgerXactCallback(XactEvent event, void *arg)
 
 				for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
 				{
-					if (xl->ndirty > 0)
+					char	   *relname;
+
+					if (xl->ndirty == 0)
+						continue;
+
+					/* a ledger dropped in this transaction took its heads along */
+					relname = OrmExtQualifiedRelid(xl->relid);
+					if (relname != NULL)
 					{
 						ereport(ERROR,
 								(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 								 errmsg("balances of ledger %s were computed but not written back",
-										get_rel_name(xl->relid)),
+										relname),
 								 errhint("The trigger %s on the ledger must stay enabled.",
 										 LEDGER_TRIGGER_FLUSH)));
 					}
