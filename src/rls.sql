@@ -407,10 +407,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT a.attname
       FROM pg_catalog.pg_attribute a
-      LEFT JOIN (SELECT DISTINCT (pg_catalog.obj_description(p.oid, 'pg_policy')::jsonb ->> 'column') AS name
-                   FROM pg_catalog.pg_policy p
+      -- read from the policies themselves, not from their comments, which
+      -- anyone who owns the table may edit
+      LEFT JOIN (SELECT DISTINCT c AS name
+                   FROM pg_catalog.pg_policy p,
+                        pg_catalog.unnest(orm_ext.rls_expr_columns(p.polqual, p.polrelid)) AS c
                   WHERE p.polname = orm_ext.rls_policy_name()
-                    AND pg_catalog.obj_description(p.oid, 'pg_policy') LIKE '{%}') used
+                    AND p.polqual IS NOT NULL) used
              ON used.name = a.attname
       LEFT JOIN (SELECT n, o FROM pg_catalog.unnest(ARRAY['tenant_id', 'org_id', 'organization_id',
                         'workspace_id', 'account_id', 'user_id', 'owner_id', 'author_id'])

@@ -7,7 +7,7 @@
 -- rls_policy_name.  Roles start with tap_aud and disappear with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(102);
+SELECT plan(104);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/detail_of.sql
@@ -493,6 +493,13 @@ SELECT is(orm_ext.rls_guess_tenant_column('"Aud shapes".g4'), 'workspace_id'::na
 SELECT orm_ext.enable_tenant_isolation('"Aud shapes".team_table', 'Team Key', 'app.team', ARRAY['tap_aud_user']);
 SELECT is(orm_ext.rls_guess_tenant_column('"Aud shapes".g4'), 'Team Key'::name,
           'a column orm_ext''s policies use on other tables comes first');
+-- the columns orm_ext's policies use are read from the policies, not from
+-- their comments, which the table's owner may edit
+COMMENT ON POLICY orm_ext_tenant_isolation ON "Aud shapes".team_table IS '{edited by hand}';
+SELECT lives_ok($$SELECT count(*) FROM orm_ext.rls_audit()$$,
+                'rls_audit: a hand-edited comment on orm_ext''s policy does not break the audit');
+SELECT is(orm_ext.rls_guess_tenant_column('"Aud shapes".g4'), 'Team Key'::name,
+          'rls_guess_tenant_column: a used column still wins with the policy''s comment edited');
 SELECT is(orm_ext.rls_guess_tenant_column(NULL), NULL, 'rls_guess_tenant_column: NULL: NULL');
 SELECT is(orm_ext.rls_guess_tenant_column('4294967295'::oid), NULL,
           'rls_guess_tenant_column: a missing table OID: NULL (it raises nothing, docs/rls.md)');
