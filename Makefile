@@ -19,7 +19,9 @@ OBJS = \
 	src/ledger/config.o \
 	src/ledger/heads.o \
 	src/ledger/admin.o \
-	src/ledger/verify.o
+	src/ledger/verify.o \
+	src/model/model.o \
+	src/model/triggers.o
 
 # The install script is assembled from the SQL that sits beside each
 # component's C, in this order.  Later components may refer to earlier ones.
@@ -28,7 +30,8 @@ SQL_PARTS = \
 	src/uuid.sql \
 	src/enum.sql \
 	src/rls.sql \
-	src/ledger/ledger.sql
+	src/ledger/ledger.sql \
+	src/model/model.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # hand-written upgrade scripts, once a version has been released

@@ -1,0 +1,462 @@
+/*-------------------------------------------------------------------------
+ *
+ * model.c
+ *	  The C side of the mapping layer (src/model/model.sql generates the
+ *	  typed functions): turning JSON values from patches, filters and
+ *	  cursors into typed SQL literals with errors that name the column,
+ *	  finding a column type's comparison operators, and the ddl_command_start
+ *	  event trigger that drops a model's functions before DROP TABLE.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "orm_ext.h"
+
+PG_FUNCTION_INFO_V1(orm_ext_model_value_literal);
+PG_FUNCTION_INFO_V1(orm_ext_model_operator);
+PG_FUNCTION_INFO_V1(orm_ext_model_ddl_command_start);
+
+/*
+ * The attribute number and type of column "colname" of relation "relid".
+ * Raises 42P01 for a missing relation and 42703 for a missing or dropped
+ * column, naming both.
+ */
+static AttrNumber
+ModelColumn(Oid relid, const char *colname, Oid *typid)
+{
+	HeapTuple	tup;
+	Form_pg_attribute att;
+	AttrNumber	attnum;
+	char	   *relname = OrmExtQualifiedRelid(relid);
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	tup = SearchSysCacheAttName(relid, colname);
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table %s does not exist",
+						colname, relname)));
+	att = (Form_pg_attribute) GETSTRUCT(tup);
+	attnum = att->attnum;
+	*typid = att->atttypid;
+	ReleaseSysCache(tup);
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table %s does not exist",
+						colname, relname),
+				 errdetail("\"%s\" is a system column.", colname)));
+	return attnum;
+}
+
+/*
+ * Append a JSON array as the text of a PostgreSQL array literal: {1,"a",NULL}
+ * for [1, "a", null], with nested arrays as nested braces.  Strings and JSON
+ * objects are double-quoted and escaped; numbers and booleans are written as
+ * they are.
+ */
+static void
+ModelAppendArrayLiteral(StringInfo buf, JsonbValue *array)
+{
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < array->val.array.nElems; i++)
+	{
+		JsonbValue *elem = &array->val.array.elems[i];
+
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		switch (elem->type)
+		{
+			case jbvNull:
+				appendStringInfoString(buf, "NULL");
+				break;
+			case jbvBool:
+				appendStringInfoString(buf, elem->val.boolean ? "true" : "false");
+				break;
+			case jbvNumeric:
+				appendStringInfoString(buf,
+									   DatumGetCString(DirectFunctionCall1(numeric_out,
+																		   NumericGetDatum(elem->val.numeric))));
+				break;
+			case jbvString:
+			case jbvBinary:
+				{
+					const char *s;
+
+					if (elem->type == jbvString)
+						s = pnstrdup(elem->val.string.val, elem->val.string.len);
+					else
+						s = JsonbToCString(NULL, elem->val.binary.data,
+										   elem->val.binary.len);
+					appendStringInfoChar(buf, '"');
+					for (; *s; s++)
+					{
+						if (*s == '"' || *s == '\\')
+							appendStringInfoChar(buf, '\\');
+						appendStringInfoChar(buf, *s);
+					}
+					appendStringInfoChar(buf, '"');
+					break;
+				}
+			case jbvArray:
+				ModelAppendArrayLiteral(buf, elem);
+				break;
+			default:
+				elog(ERROR, "model: unexpected JSON value type %d", elem->type);
+		}
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * The text form of a JSON value for the input function of type typid, or NULL
+ * for a JSON null.  Strings give their contents, numbers and booleans their
+ * JSON text, any JSON for json and jsonb, and arrays an array literal for
+ * array types; anything else is 22P02 naming the column.
+ */
+static char *
+ModelJsonText(Jsonb *jb, Oid typid, const char *colname, const char *relname)
+{
+	Oid			basetype = getBaseType(typid);
+	JsonbValue	scalar;
+
+	if (basetype == JSONOID || basetype == JSONBOID)
+	{
+		if (JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &scalar) &&
+			scalar.type == jbvNull)
+			return NULL;
+		return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		if (!JsonbExtractScalar(&jb->root, &scalar))
+			elog(ERROR, "model: could not extract a JSON scalar");
+		switch (scalar.type)
+		{
+			case jbvNull:
+				return NULL;
+			case jbvString:
+				return pnstrdup(scalar.val.string.val, scalar.val.string.len);
+			case jbvNumeric:
+				return DatumGetCString(DirectFunctionCall1(numeric_out,
+														   NumericGetDatum(scalar.val.numeric)));
+			case jbvBool:
+				return pstrdup(scalar.val.boolean ? "true" : "false");
+			default:
+				elog(ERROR, "model: unexpected JSON scalar type %d", scalar.type);
+		}
+	}
+
+	if (JB_ROOT_IS_ARRAY(jb) && OidIsValid(get_element_type(basetype)))
+	{
+		JsonbValue	array;
+		StringInfoData buf;
+		JsonbIterator *it = JsonbIteratorInit(&jb->root);
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+		JsonbValue *stack[64];
+		int			depth = -1;
+
+		/* collect the array (and nested arrays) into JsonbValues */
+		memset(&array, 0, sizeof(array));
+		while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+		{
+			if (tok == WJB_BEGIN_ARRAY)
+			{
+				JsonbValue *a = depth < 0 ? &array : palloc0(sizeof(JsonbValue));
+
+				if (depth + 1 >= (int) lengthof(stack))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							 errmsg("invalid value for column \"%s\" of table %s: arrays nest too deeply",
+									colname, relname)));
+				a->type = jbvArray;
+				a->val.array.nElems = 0;
+				a->val.array.elems = palloc(sizeof(JsonbValue) * 8);
+				stack[++depth] = a;
+			}
+			else if (tok == WJB_END_ARRAY)
+			{
+				JsonbValue *done = stack[depth--];
+
+				if (depth >= 0)
+				{
+					JsonbValue *parent = stack[depth];
+
+					if ((parent->val.array.nElems & 7) == 0 && parent->val.array.nElems > 0)
+						parent->val.array.elems = repalloc(parent->val.array.elems,
+														   sizeof(JsonbValue) * (parent->val.array.nElems + 8));
+					parent->val.array.elems[parent->val.array.nElems++] = *done;
+				}
+			}
+			else if (tok == WJB_ELEM)
+			{
+				JsonbValue *parent = stack[depth];
+
+				if ((parent->val.array.nElems & 7) == 0 && parent->val.array.nElems > 0)
+					parent->val.array.elems = repalloc(parent->val.array.elems,
+													   sizeof(JsonbValue) * (parent->val.array.nElems + 8));
+				parent->val.array.elems[parent->val.array.nElems++] = v;
+			}
+			else if (tok == WJB_BEGIN_OBJECT)
+			{
+				/* an object inside the array: keep it as one binary value */
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid value for column \"%s\" of table %s: a JSON object cannot be an element of type %s",
+								colname, relname, format_type_be(typid))));
+			}
+		}
+		initStringInfo(&buf);
+		ModelAppendArrayLiteral(&buf, &array);
+		return buf.data;
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid value for column \"%s\" of table %s: a JSON %s cannot be converted to type %s",
+					colname, relname,
+					JB_ROOT_IS_ARRAY(jb) ? "array" : "object",
+					format_type_be(typid))));
+	return NULL;				/* keep the compiler quiet */
+}
+
+/*
+ * Run the input function of typid on text, re-raising any error with the
+ * column in the message (the error's SQLSTATE is kept: 22P02, 22003, 22007,
+ * 23514 for a domain's CHECK, ...).
+ */
+static Datum
+ModelInputValue(char *text, Oid typid, const char *colname, const char *relname)
+{
+	Oid			typinput;
+	Oid			typioparam;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	Datum		result = (Datum) 0;
+
+	getTypeInputInfo(typid, &typinput, &typioparam);
+	PG_TRY();
+	{
+		result = OidInputFunctionCall(typinput, text, typioparam, -1);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* only to re-raise it at once, with the column named */
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("invalid value for column \"%s\" of table %s: %s",
+						colname, relname, edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+				 edata->hint ? errhint("%s", edata->hint) : 0));
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * orm_ext.model_value_literal(tbl regclass, col name, value jsonb) returns text
+ *
+ * The JSON value as a SQL literal of the column's type, ready to paste into
+ * dynamic SQL: '42'::integer, '{a,b}'::text[], NULL::uuid.  The value is
+ * converted (and so validated) here, so a bad value fails with the column in
+ * the message instead of in the middle of a generated statement.  The cast
+ * names the type without its typmod, so that it cannot truncate; the column's
+ * own typmod applies when the value is stored.
+ */
+Datum
+orm_ext_model_value_literal(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Name		colname;
+	Oid			typid;
+	char	   *relname;
+	char	   *text;
+	StringInfoData buf;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table and column must not be null")));
+	relid = PG_GETARG_OID(0);
+	colname = PG_GETARG_NAME(1);
+	ModelColumn(relid, NameStr(*colname), &typid);
+	relname = OrmExtQualifiedRelid(relid);
+
+	text = PG_ARGISNULL(2) ? NULL :
+		ModelJsonText(PG_GETARG_JSONB_P(2), typid, NameStr(*colname), relname);
+
+	initStringInfo(&buf);
+	if (text == NULL)
+		appendStringInfoString(&buf, "NULL");
+	else
+	{
+		Oid			typoutput;
+		bool		isvarlena;
+		Datum		value = ModelInputValue(text, typid, NameStr(*colname), relname);
+
+		getTypeOutputInfo(typid, &typoutput, &isvarlena);
+		appendStringInfoString(&buf,
+							   quote_literal_cstr(OidOutputFunctionCall(typoutput, value)));
+	}
+	appendStringInfo(&buf, "::%s", format_type_be_qualified(typid));
+	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+}
+
+/*
+ * orm_ext.model_operator(tbl regclass, col name, op text) returns text
+ *
+ * The operator the mapping layer compares the column with, schema-qualified
+ * for dynamic SQL: OPERATOR(pg_catalog.<) for op 'lt' on an integer column.
+ * op is one of eq, neq, lt, lte, gt, gte; they come from the default btree
+ * operator class of the column's type (so a domain uses its base type's, and
+ * citext its own).  A type without one raises 42883.
+ */
+Datum
+orm_ext_model_operator(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Name		colname;
+	char	   *op;
+	Oid			typid;
+	TypeCacheEntry *tce;
+	Oid			oproid = InvalidOid;
+	HeapTuple	tup;
+	Form_pg_operator oper;
+	char	   *result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table, column and operator must not be null")));
+	relid = PG_GETARG_OID(0);
+	colname = PG_GETARG_NAME(1);
+	op = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	ModelColumn(relid, NameStr(*colname), &typid);
+
+	tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR | TYPECACHE_BTREE_OPFAMILY);
+	if (OidIsValid(tce->btree_opf))
+	{
+		int			strategy = 0;
+
+		if (strcmp(op, "eq") == 0 || strcmp(op, "neq") == 0)
+			strategy = BTEqualStrategyNumber;
+		else if (strcmp(op, "lt") == 0)
+			strategy = BTLessStrategyNumber;
+		else if (strcmp(op, "lte") == 0)
+			strategy = BTLessEqualStrategyNumber;
+		else if (strcmp(op, "gt") == 0)
+			strategy = BTGreaterStrategyNumber;
+		else if (strcmp(op, "gte") == 0)
+			strategy = BTGreaterEqualStrategyNumber;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown comparison \"%s\"", op),
+					 errhint("Use one of eq, neq, lt, lte, gt, gte.")));
+		oproid = get_opfamily_member(tce->btree_opf, tce->btree_opintype,
+									 tce->btree_opintype, strategy);
+		if (OidIsValid(oproid) && strcmp(op, "neq") == 0)
+			oproid = get_negator(oproid);
+	}
+	if (!OidIsValid(oproid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("column \"%s\" of table %s cannot be compared with \"%s\"",
+						NameStr(*colname), OrmExtQualifiedRelid(relid), op),
+				 errdetail("Type %s has no default btree operator class.",
+						   format_type_be(typid))));
+
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(oproid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", oproid);
+	oper = (Form_pg_operator) GETSTRUCT(tup);
+	result = psprintf("OPERATOR(%s.%s)",
+					  quote_identifier(get_namespace_name(oper->oprnamespace)),
+					  NameStr(oper->oprname));
+	ReleaseSysCache(tup);
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/*
+ * orm_ext.model_ddl_command_start() returns event_trigger
+ *
+ * A registered table's generated functions depend on its row type, so a
+ * plain DROP TABLE would fail on them.  Before DROP TABLE runs, this drops
+ * the generated functions of every registered table the statement names and
+ * the current user owns (for anyone else the DROP fails on its own terms);
+ * the sql_drop trigger then removes the registration.  Any other command
+ * returns at once.
+ */
+Datum
+orm_ext_model_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	DropStmt   *stmt;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("model_ddl_command_start() can only be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (trigdata->parsetree == NULL || !IsA(trigdata->parsetree, DropStmt))
+		PG_RETURN_VOID();
+	stmt = (DropStmt *) trigdata->parsetree;
+	if (stmt->removeType != OBJECT_TABLE)
+		PG_RETURN_VOID();
+
+	foreach(lc, stmt->objects)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+
+		if (OidIsValid(relid))
+			relids = lappend_oid(relids, relid);
+	}
+	if (relids == NIL)
+		PG_RETURN_VOID();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "model: SPI_connect failed");
+	foreach(lc, relids)
+	{
+		Oid			argtypes[1] = {OIDOID};
+		Datum		args[1];
+		int			ret;
+
+		args[0] = ObjectIdGetDatum(lfirst_oid(lc));
+		ret = SPI_execute_with_args("SELECT orm_ext.model_drop_functions_before_drop($1::pg_catalog.regclass)",
+									1, argtypes, args, NULL, false, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "model: SPI_execute_with_args returned %s",
+				 SPI_result_code_string(ret));
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,1279 @@
+-------------------------------------------------------------------------------
+-- The mapping layer, part 1: models and their typed CRUD functions
+-- (src/model/model.c, src/model/triggers.c).
+--
+-- model_register() records a table in orm_ext.model_registry and generates,
+-- in the model's api_schema, typed SQL functions for it:
+--   <m>_create, <m>_get, <m>_update, <m>_upsert, <m>_delete, <m>_list,
+--   <m>_page.
+-- They are ordinary SECURITY INVOKER functions owned by whoever generated
+-- them, so the caller's privileges and the table's RLS policies apply; they
+-- are not members of the extension, so pg_dump keeps them like any function.
+-- Event triggers regenerate them after DDL on the table, in the same
+-- transaction, and drop them with it.
+--
+-- Privileges: the registry tables are readable by PUBLIC and writable only
+-- for tables (and functions) the current user owns, which their row level
+-- security policies enforce; every function is SECURITY INVOKER.
+-------------------------------------------------------------------------------
+
+CREATE TABLE orm_ext.model_registry (
+    model_table       pg_catalog.regclass PRIMARY KEY,
+    model_name        pg_catalog.text NOT NULL CHECK (model_name OPERATOR(pg_catalog.<>) ''),
+    api_schema        pg_catalog.name NOT NULL,
+    options           pg_catalog.jsonb NOT NULL,
+    created_at_column pg_catalog.name,
+    updated_at_column pg_catalog.name,
+    deleted_at_column pg_catalog.name,
+    version_column    pg_catalog.name,
+    UNIQUE (api_schema, model_name),
+    CHECK ((created_at_column IS NULL) = (updated_at_column IS NULL))
+);
+SELECT pg_catalog.pg_extension_config_dump('orm_ext.model_registry', '');
+COMMENT ON TABLE orm_ext.model_registry IS
+    'orm_ext: registered models (maintained by model_register/model_unregister and the DDL event triggers)';
+
+CREATE TABLE orm_ext.model_generated_functions (
+    model_table pg_catalog.regclass NOT NULL,
+    kind        pg_catalog.text NOT NULL,
+    function    pg_catalog.regprocedure NOT NULL UNIQUE,
+    PRIMARY KEY (model_table, kind)
+);
+SELECT pg_catalog.pg_extension_config_dump('orm_ext.model_generated_functions', '');
+COMMENT ON TABLE orm_ext.model_generated_functions IS
+    'orm_ext: the functions generated for each model; orm_ext replaces or drops only these';
+
+-- Anyone may read the registry; rows may be written only for tables the
+-- current user owns (and, for functions, functions it owns).  A row whose
+-- table is gone may be removed by anyone.
+ALTER TABLE orm_ext.model_registry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE orm_ext.model_generated_functions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY model_registry_read ON orm_ext.model_registry
+    FOR SELECT USING (true);
+CREATE POLICY model_registry_write ON orm_ext.model_registry
+    FOR ALL
+    USING (NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                        WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid)
+           OR pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                       WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid),
+                                     'USAGE'))
+    WITH CHECK (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                         WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid),
+                                       'USAGE'));
+CREATE POLICY model_functions_read ON orm_ext.model_generated_functions
+    FOR SELECT USING (true);
+CREATE POLICY model_functions_write ON orm_ext.model_generated_functions
+    FOR ALL
+    USING (NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                        WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid)
+           OR pg_catalog.pg_has_role((SELECT p.proowner FROM pg_catalog.pg_proc p
+                                       WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid),
+                                     'USAGE'))
+    WITH CHECK (pg_catalog.pg_has_role((SELECT p.proowner FROM pg_catalog.pg_proc p
+                                         WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid),
+                                       'USAGE')
+                AND pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                             WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid),
+                                           'USAGE'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON orm_ext.model_registry TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON orm_ext.model_generated_functions TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- C helpers and triggers
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION orm_ext.model_value_literal(tbl pg_catalog.regclass, col pg_catalog.name, value pg_catalog.jsonb)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'orm_ext_model_value_literal'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION orm_ext.model_value_literal(pg_catalog.regclass, pg_catalog.name, pg_catalog.jsonb) IS
+    'a JSON value as a SQL literal of the column''s type (''42''::integer); a bad value raises its SQLSTATE (22P02, 22003, ...) naming the column';
+
+CREATE FUNCTION orm_ext.model_operator(tbl pg_catalog.regclass, col pg_catalog.name, op pg_catalog.text)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'orm_ext_model_operator'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION orm_ext.model_operator(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) IS
+    'the qualified btree operator (eq, neq, lt, lte, gt, gte) of a column''s type, as OPERATOR(schema.op); 42883 if it has none';
+
+CREATE FUNCTION orm_ext.timestamps()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'orm_ext_timestamps'
+LANGUAGE C;
+COMMENT ON FUNCTION orm_ext.timestamps() IS
+    'trigger BEFORE INSERT OR UPDATE FOR EACH ROW, arguments (created_at, updated_at): sets both on INSERT; keeps created_at and sets updated_at on UPDATE';
+
+CREATE FUNCTION orm_ext.soft_delete()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'orm_ext_soft_delete'
+LANGUAGE C;
+COMMENT ON FUNCTION orm_ext.soft_delete() IS
+    'trigger BEFORE DELETE FOR EACH ROW, argument (deleted_at): sets the column instead of deleting the row';
+
+-------------------------------------------------------------------------------
+-- Catalog reflection
+-------------------------------------------------------------------------------
+
+-- The columns of a table as the mapping layer sees them.  server_owned
+-- columns are written by the server only: identity ALWAYS, generated, the
+-- model's timestamps, deleted_at and version columns, and an attached
+-- ledger's balance, seq and hash columns.
+CREATE FUNCTION orm_ext.model_column_info(tbl pg_catalog.regclass)
+RETURNS TABLE (attnum pg_catalog.int2, column_name pg_catalog.name,
+               type_oid pg_catalog.oid, type_name pg_catalog.text,
+               nullable boolean, column_default pg_catalog.text,
+               server_owned boolean, pk_position integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.attnum, a.attname, a.atttypid,
+           pg_catalog.format_type(a.atttypid, a.atttypmod),
+           NOT a.attnotnull,
+           CASE
+               WHEN a.attgenerated OPERATOR(pg_catalog.<>) '' THEN NULL
+               WHEN ad.adbin IS NOT NULL THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+               WHEN a.attidentity OPERATOR(pg_catalog.=) 'd' THEN
+                   pg_catalog.format('pg_catalog.nextval(%L::pg_catalog.regclass)',
+                                     pg_catalog.pg_get_serial_sequence(tbl::pg_catalog.text, a.attname))
+               WHEN t.typtype OPERATOR(pg_catalog.=) 'd' AND t.typdefaultbin IS NOT NULL THEN
+                   pg_catalog.pg_get_expr(t.typdefaultbin, 0)
+           END,
+           (a.attidentity OPERATOR(pg_catalog.=) 'a'
+            OR a.attgenerated OPERATOR(pg_catalog.<>) ''
+            OR a.attname OPERATOR(pg_catalog.=) ANY (ARRAY[m.created_at_column, m.updated_at_column,
+                                                           m.deleted_at_column, m.version_column])
+            OR a.attname OPERATOR(pg_catalog.=) ANY (ARRAY[l.balance_column, l.seq_column, l.hash_column]))
+           IS TRUE,
+           k.pos::integer
+      FROM pg_catalog.pg_attribute a
+      JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+      LEFT JOIN pg_catalog.pg_attrdef ad
+             ON ad.adrelid OPERATOR(pg_catalog.=) a.attrelid AND ad.adnum OPERATOR(pg_catalog.=) a.attnum
+      LEFT JOIN orm_ext.model_registry m ON m.model_table OPERATOR(pg_catalog.=) tbl
+      LEFT JOIN orm_ext.ledgers l ON l.ledger OPERATOR(pg_catalog.=) tbl
+      LEFT JOIN LATERAL (
+          SELECT u.pos
+            FROM pg_catalog.pg_index i,
+                 LATERAL pg_catalog.unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS u(col, pos)
+           WHERE i.indrelid OPERATOR(pg_catalog.=) tbl AND i.indisprimary
+             AND u.col OPERATOR(pg_catalog.=) a.attnum) k ON true
+     WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attnum OPERATOR(pg_catalog.>) 0
+       AND NOT a.attisdropped
+     ORDER BY a.attnum
+$$;
+COMMENT ON FUNCTION orm_ext.model_column_info(pg_catalog.regclass) IS
+    'the columns of a table as the mapping layer sees them: type, nullability, default, server ownership, primary key position';
+
+-- The quoted qualified name of a table the caller owns, checked the way the
+-- server checks ALTER TABLE: 22004, 42P01, 42809 (not a table), 42501.
+CREATE FUNCTION orm_ext.model_owned_table(tbl pg_catalog.regclass, caller pg_catalog.text)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel record;
+BEGIN
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION '%: table must not be null', caller USING ERRCODE = '22004';
+    END IF;
+    SELECT c.relkind, c.relowner, format('%I.%I', n.nspname, c.relname) AS qname
+      INTO rel
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = tbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = '42P01';
+    END IF;
+    IF rel.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', rel.qname
+            USING ERRCODE = '42809',
+                  DETAIL = 'Models map ordinary and partitioned tables.';
+    END IF;
+    IF NOT pg_has_role(CURRENT_USER, rel.relowner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', rel.qname
+            USING ERRCODE = '42501',
+                  DETAIL = format('%s() creates functions and triggers for the table, which only its owner may do.', caller);
+    END IF;
+    RETURN rel.qname;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_owned_table(pg_catalog.regclass, pg_catalog.text) IS
+    'the quoted name of a table the caller owns; 22004, 42P01, 42809 or 42501 otherwise';
+
+-- A column named by an option: it must exist (42703) and be of one of the
+-- given base types (42804).
+CREATE FUNCTION orm_ext.model_option_column(tbl pg_catalog.regclass, option_name pg_catalog.text,
+                                            col pg_catalog.text, types pg_catalog.regtype[])
+RETURNS pg_catalog.name
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    typ oid;
+BEGIN
+    SELECT a.atttypid INTO typ
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of table % does not exist', col, tbl
+            USING ERRCODE = '42703',
+                  DETAIL = format('Option "%s" names it.', option_name);
+    END IF;
+    IF NOT (orm_ext.model_base_type(typ) = ANY (types::oid[])) THEN
+        RAISE EXCEPTION 'column "%" of table % has type %, but option "%" needs one of %',
+                        col, tbl, format_type(typ, NULL), option_name,
+                        array_to_string(types::text[], ', ')
+            USING ERRCODE = '42804';
+    END IF;
+    RETURN col;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_option_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.regtype[]) IS
+    'a column named by a model option, checked to exist (42703) and to have an accepted type (42804)';
+
+CREATE FUNCTION orm_ext.model_base_type(typ pg_catalog.oid)
+RETURNS pg_catalog.oid
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE d(oid, base, typtype) AS (
+        SELECT t.oid, t.typbasetype, t.typtype FROM pg_type t WHERE t.oid = typ
+        UNION ALL
+        SELECT t.oid, t.typbasetype, t.typtype FROM pg_type t JOIN d ON t.oid = d.base
+         WHERE d.typtype = 'd')
+    SELECT d.oid FROM d WHERE d.typtype <> 'd'
+$$;
+COMMENT ON FUNCTION orm_ext.model_base_type(pg_catalog.oid) IS
+    'the base type of a type, looking through domains';
+
+-------------------------------------------------------------------------------
+-- Registration
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION orm_ext.model_register(tbl pg_catalog.regclass, options pg_catalog.jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qname text := orm_ext.model_owned_table(tbl, 'model_register');
+    known constant text[] := ARRAY['api_schema', 'name', 'timestamps', 'soft_delete', 'version'];
+    key text;
+    opt jsonb;
+    v_schema name;
+    v_name text;
+    v_created name;
+    v_updated name;
+    v_deleted name;
+    v_version name;
+    ts_types constant regtype[] := ARRAY['timestamp with time zone', 'timestamp without time zone']::regtype[];
+    old record;
+    kind text;
+    clash record;
+BEGIN
+    IF options IS NULL THEN
+        RAISE EXCEPTION 'model_register: options must not be null' USING ERRCODE = '22004',
+            HINT = 'Pass ''{}'' for the defaults.';
+    END IF;
+    IF jsonb_typeof(options) <> 'object' THEN
+        RAISE EXCEPTION 'model_register: options must be a JSON object, not %', jsonb_typeof(options)
+            USING ERRCODE = '22023';
+    END IF;
+    FOR key IN SELECT jsonb_object_keys(options) LOOP
+        IF NOT key = ANY (known) THEN
+            RAISE EXCEPTION 'model_register: unknown option "%"', key
+                USING ERRCODE = '22023',
+                      HINT = 'The options are ' || array_to_string(known, ', ') || '.';
+        END IF;
+    END LOOP;
+    IF NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary) THEN
+        RAISE EXCEPTION 'table % has no primary key', qname
+            USING ERRCODE = '42P16',
+                  DETAIL = 'A model''s get, update and delete functions take the primary key.',
+                  HINT = 'Add one with ALTER TABLE ... ADD PRIMARY KEY.';
+    END IF;
+
+    -- api_schema: default the table's schema
+    opt := options -> 'api_schema';
+    IF opt IS NULL OR opt = 'null' THEN
+        SELECT n.nspname INTO v_schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = tbl;
+    ELSIF jsonb_typeof(opt) <> 'string' THEN
+        RAISE EXCEPTION 'model_register: option "api_schema" must be a string' USING ERRCODE = '22023';
+    ELSE
+        v_schema := opt #>> '{}';
+        IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = v_schema) THEN
+            RAISE EXCEPTION 'schema "%" does not exist', v_schema
+                USING ERRCODE = '3F000', DETAIL = 'Option "api_schema" names it.';
+        END IF;
+    END IF;
+    IF NOT has_schema_privilege(v_schema, 'CREATE') THEN
+        RAISE EXCEPTION 'permission denied for schema %', quote_ident(v_schema)
+            USING ERRCODE = '42501',
+                  DETAIL = 'The model''s functions are created there.';
+    END IF;
+
+    -- name: default the table's name
+    opt := options -> 'name';
+    IF opt IS NULL OR opt = 'null' THEN
+        SELECT c.relname INTO v_name FROM pg_class c WHERE c.oid = tbl;
+    ELSIF jsonb_typeof(opt) <> 'string' OR opt #>> '{}' = '' THEN
+        RAISE EXCEPTION 'model_register: option "name" must be a non-empty string' USING ERRCODE = '22023';
+    ELSE
+        v_name := opt #>> '{}';
+    END IF;
+    -- the longest function name is <name>_create / _update / _upsert / _delete
+    IF octet_length(v_name) + 7 > 63 THEN
+        RAISE EXCEPTION 'model name "%" is too long', v_name
+            USING ERRCODE = '42622',
+                  DETAIL = 'Function names such as "' || v_name || '_create" must fit in 63 bytes.',
+                  HINT = 'Choose a shorter name with the option "name".';
+    END IF;
+
+    -- timestamps: true, false, or {"created_at": ..., "updated_at": ...}
+    opt := options -> 'timestamps';
+    IF opt IS NULL OR opt IN ('null', 'false') THEN
+        NULL;
+    ELSIF opt = 'true' THEN
+        v_created := orm_ext.model_option_column(tbl, 'timestamps', 'created_at', ts_types);
+        v_updated := orm_ext.model_option_column(tbl, 'timestamps', 'updated_at', ts_types);
+    ELSIF jsonb_typeof(opt) = 'object' THEN
+        FOR key IN SELECT jsonb_object_keys(opt) LOOP
+            IF key NOT IN ('created_at', 'updated_at') OR jsonb_typeof(opt -> key) <> 'string' THEN
+                RAISE EXCEPTION 'model_register: option "timestamps" takes the string keys created_at and updated_at, not "%"', key
+                    USING ERRCODE = '22023';
+            END IF;
+        END LOOP;
+        v_created := orm_ext.model_option_column(tbl, 'timestamps',
+                                                 COALESCE(opt ->> 'created_at', 'created_at'), ts_types);
+        v_updated := orm_ext.model_option_column(tbl, 'timestamps',
+                                                 COALESCE(opt ->> 'updated_at', 'updated_at'), ts_types);
+        IF v_created = v_updated THEN
+            RAISE EXCEPTION 'model_register: option "timestamps" names column "%" twice', v_created
+                USING ERRCODE = '22023';
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'model_register: option "timestamps" must be true, false or an object'
+            USING ERRCODE = '22023';
+    END IF;
+
+    -- soft_delete: true, false or a column name
+    opt := options -> 'soft_delete';
+    IF opt IS NULL OR opt IN ('null', 'false') THEN
+        NULL;
+    ELSIF opt = 'true' OR jsonb_typeof(opt) = 'string' THEN
+        v_deleted := orm_ext.model_option_column(tbl, 'soft_delete',
+                                                 CASE WHEN opt = 'true' THEN 'deleted_at' ELSE opt #>> '{}' END,
+                                                 ts_types);
+        IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = tbl AND attname = v_deleted AND attnotnull) THEN
+            RAISE EXCEPTION 'column "%" of table % must be nullable', v_deleted, qname
+                USING ERRCODE = '22023', DETAIL = 'Option "soft_delete": NULL marks a row that is not deleted.';
+        END IF;
+    ELSE
+        RAISE EXCEPTION 'model_register: option "soft_delete" must be true, false or a column name'
+            USING ERRCODE = '22023';
+    END IF;
+
+    -- version: true, false or a column name
+    opt := options -> 'version';
+    IF opt IS NULL OR opt IN ('null', 'false') THEN
+        NULL;
+    ELSIF opt = 'true' OR jsonb_typeof(opt) = 'string' THEN
+        v_version := orm_ext.model_option_column(tbl, 'version',
+                                                 CASE WHEN opt = 'true' THEN 'version' ELSE opt #>> '{}' END,
+                                                 ARRAY['smallint', 'integer', 'bigint']::regtype[]);
+    ELSE
+        RAISE EXCEPTION 'model_register: option "version" must be true, false or a column name'
+            USING ERRCODE = '22023';
+    END IF;
+
+    IF cardinality(array_remove(ARRAY[v_created, v_updated, v_deleted, v_version], NULL))
+       <> (SELECT count(DISTINCT c) FROM unnest(ARRAY[v_created, v_updated, v_deleted, v_version]) c
+            WHERE c IS NOT NULL) THEN
+        RAISE EXCEPTION 'model_register: the options name one column for two purposes'
+            USING ERRCODE = '22023';
+    END IF;
+
+    -- another model by that name in that schema
+    SELECT m.model_table INTO clash FROM orm_ext.model_registry m
+     WHERE m.api_schema = v_schema AND m.model_name = v_name AND m.model_table <> tbl;
+    IF FOUND THEN
+        RAISE EXCEPTION 'model "%" already exists in schema %', v_name, quote_ident(v_schema)
+            USING ERRCODE = '42723',
+                  DETAIL = format('Table %s is registered under that name.', clash.model_table),
+                  HINT = 'Register with another "name" or "api_schema".';
+    END IF;
+
+    -- re-registration under another name or schema: drop the old functions
+    SELECT * INTO old FROM orm_ext.model_registry m WHERE m.model_table = tbl;
+    IF FOUND AND (old.api_schema <> v_schema OR old.model_name <> v_name) THEN
+        PERFORM orm_ext.model_drop_functions(tbl);
+    END IF;
+
+    INSERT INTO orm_ext.model_registry AS m
+           (model_table, model_name, api_schema, options, created_at_column,
+            updated_at_column, deleted_at_column, version_column)
+    VALUES (tbl, v_name, v_schema, options, v_created, v_updated, v_deleted, v_version)
+    ON CONFLICT (model_table) DO UPDATE
+       SET model_name = EXCLUDED.model_name, api_schema = EXCLUDED.api_schema,
+           options = EXCLUDED.options, created_at_column = EXCLUDED.created_at_column,
+           updated_at_column = EXCLUDED.updated_at_column,
+           deleted_at_column = EXCLUDED.deleted_at_column,
+           version_column = EXCLUDED.version_column;
+
+    -- the timestamps trigger: replaced on every registration
+    EXECUTE format('DROP TRIGGER IF EXISTS orm_ext_timestamps ON %s', qname);
+    IF v_created IS NOT NULL THEN
+        EXECUTE format('CREATE TRIGGER orm_ext_timestamps BEFORE INSERT OR UPDATE ON %s '
+                       'FOR EACH ROW EXECUTE FUNCTION orm_ext.timestamps(%L, %L)',
+                       qname, v_created, v_updated);
+    END IF;
+
+    PERFORM orm_ext.model_generate(tbl);
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_register(pg_catalog.regclass, pg_catalog.jsonb) IS
+    'registers a table as a model and generates its typed CRUD functions; options api_schema, name, timestamps, soft_delete, version';
+
+CREATE FUNCTION orm_ext.model_unregister(tbl pg_catalog.regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    qname text := orm_ext.model_owned_table(tbl, 'model_unregister');
+BEGIN
+    IF NOT EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = tbl) THEN
+        RAISE EXCEPTION 'table % is not a registered model', qname
+            USING ERRCODE = '55000', HINT = 'See the view orm_ext.models.';
+    END IF;
+    PERFORM orm_ext.model_drop_functions(tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS orm_ext_timestamps ON %s', qname);
+    DELETE FROM orm_ext.model_registry m WHERE m.model_table = tbl;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_unregister(pg_catalog.regclass) IS
+    'drops a model''s generated functions and its timestamps trigger, and forgets the model; the table and its data stay';
+
+-- Drop the functions generated for a table (and only those).
+CREATE FUNCTION orm_ext.model_drop_functions(tbl pg_catalog.regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    f record;
+BEGIN
+    FOR f IN SELECT g.function, g.kind FROM orm_ext.model_generated_functions g
+              WHERE g.model_table = tbl ORDER BY g.kind LOOP
+        IF EXISTS (SELECT FROM pg_proc p WHERE p.oid = f.function) THEN
+            EXECUTE format('DROP FUNCTION %s', f.function::regprocedure);
+        END IF;
+    END LOOP;
+    DELETE FROM orm_ext.model_generated_functions g WHERE g.model_table = tbl;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_drop_functions(pg_catalog.regclass) IS
+    'drops the functions orm_ext generated for a model';
+
+-- Called by the ddl_command_start event trigger before DROP TABLE: the
+-- generated functions depend on the table's row type and would block it.
+CREATE FUNCTION orm_ext.model_drop_functions_before_drop(tbl pg_catalog.regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM orm_ext.model_registry m
+                 JOIN pg_class c ON c.oid = m.model_table
+                WHERE m.model_table = tbl AND pg_has_role(CURRENT_USER, c.relowner, 'USAGE')) THEN
+        PERFORM orm_ext.model_drop_functions(tbl);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_drop_functions_before_drop(pg_catalog.regclass) IS
+    'event trigger helper: drops a registered table''s generated functions just before DROP TABLE';
+
+-------------------------------------------------------------------------------
+-- Generation
+-------------------------------------------------------------------------------
+
+-- Create or replace one generated function.  A function of the same kind
+-- whose signature is unchanged is replaced in place (its owner, privileges
+-- and dependants stay); otherwise the old one is dropped and its privileges
+-- are granted again on the new one.  A function of that name that orm_ext
+-- did not generate for this model is never touched: 42723.
+CREATE FUNCTION orm_ext.model_put_function(tbl pg_catalog.regclass, kind pg_catalog.text,
+                                           api_schema pg_catalog.name, fname pg_catalog.text,
+                                           params pg_catalog.text, body pg_catalog.text,
+                                           comment pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    old regprocedure;
+    old_acl aclitem[];
+    old_args text;
+    old_names text[];
+    other record;
+    newproc oid;
+    replaced boolean;
+    a record;
+BEGIN
+    SELECT g.function INTO old FROM orm_ext.model_generated_functions g
+     WHERE g.model_table = tbl AND g.kind OPERATOR(pg_catalog.=) model_put_function.kind;
+    IF FOUND AND NOT EXISTS (SELECT FROM pg_proc WHERE oid = old) THEN
+        DELETE FROM orm_ext.model_generated_functions g WHERE g.function = old;
+        old := NULL;
+    END IF;
+
+    -- anything else by that name in that schema is not ours to replace
+    SELECT p.oid::regprocedure AS proc, g.model_table INTO other
+      FROM pg_proc p
+      JOIN pg_namespace n ON n.oid = p.pronamespace
+      LEFT JOIN orm_ext.model_generated_functions g ON g.function = p.oid
+     WHERE n.nspname = api_schema AND p.proname = fname
+       AND (old IS NULL OR p.oid <> old)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'function %.% already exists', quote_ident(api_schema), quote_ident(fname)
+            USING ERRCODE = '42723',
+                  DETAIL = CASE WHEN other.model_table IS NULL
+                                THEN format('%s was not generated by orm_ext, which never replaces such a function.', other.proc)
+                                ELSE format('%s was generated for the model of table %s.', other.proc, other.model_table) END,
+                  HINT = 'Register the model with another "name" or "api_schema", or drop the function.';
+    END IF;
+
+    IF old IS NOT NULL THEN
+        SELECT pg_get_function_identity_arguments(p.oid), p.proargnames, p.proacl
+          INTO old_args, old_names, old_acl
+          FROM pg_proc p WHERE p.oid = old;
+    END IF;
+
+    IF old IS NOT NULL
+       AND (SELECT p.proname = fname AND n.nspname = api_schema
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = old) THEN
+        -- same name: try in place; a changed signature needs a new function
+        BEGIN
+            EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I(%s) %s', api_schema, fname, params, body);
+            replaced := true;
+        EXCEPTION WHEN invalid_function_definition THEN
+            -- renamed parameters or removed defaults: not replaceable in place
+            replaced := false;
+        END;
+        IF NOT replaced THEN
+            EXECUTE format('DROP FUNCTION %s', old);
+            EXECUTE format('CREATE FUNCTION %I.%I(%s) %s', api_schema, fname, params, body);
+        ELSIF EXISTS (SELECT FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                       WHERE n.nspname = api_schema AND p.proname = fname AND p.oid <> old) THEN
+            -- other argument types: that made an overload beside the old one
+            EXECUTE format('DROP FUNCTION %s', old);
+        END IF;
+    ELSE
+        IF old IS NOT NULL THEN
+            EXECUTE format('DROP FUNCTION %s', old);
+        END IF;
+        EXECUTE format('CREATE FUNCTION %I.%I(%s) %s', api_schema, fname, params, body);
+    END IF;
+
+    SELECT p.oid INTO newproc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = api_schema AND p.proname = fname;
+    IF old IS NOT NULL AND newproc <> old::oid AND old_acl IS NOT NULL THEN
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', newproc::regprocedure);
+        FOR a IN SELECT * FROM aclexplode(old_acl) LOOP
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s%s', newproc::regprocedure,
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END,
+                           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
+    END IF;
+    EXECUTE format('COMMENT ON FUNCTION %s IS %L', newproc::regprocedure, comment);
+
+    INSERT INTO orm_ext.model_generated_functions AS g (model_table, kind, function)
+    VALUES (tbl, kind, newproc)
+    ON CONFLICT (model_table, kind) DO UPDATE SET function = EXCLUDED.function;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_put_function(pg_catalog.regclass, pg_catalog.text, pg_catalog.name, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+    'creates or replaces one generated function of a model, refusing (42723) to replace a function orm_ext did not generate for it';
+
+-- (Re)generate every function of a registered model from the catalogs.
+CREATE FUNCTION orm_ext.model_generate(tbl pg_catalog.regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    qname text;
+    rowtype text;
+    cols record;
+    create_params text[] := '{}';
+    insert_cols text[] := '{}';
+    insert_vals text[] := '{}';
+    upsert_set text[] := '{}';
+    pk_params text[] := '{}';
+    pk_where text[] := '{}';
+    pk_cols text[] := '{}';
+    pk_text text[] := '{}';
+    n int := 0;
+    npk int := 0;
+    alive text := '';
+    body text;
+    label text;
+BEGIN
+    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not a registered model', tbl USING ERRCODE = '55000';
+    END IF;
+    SELECT format('%I.%I', ns.nspname, c.relname) INTO qname
+      FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE c.oid = tbl;
+    rowtype := qname;
+    label := format('orm_ext model %s of table %s', quote_ident(m.model_name), qname);
+    IF NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary) THEN
+        RAISE EXCEPTION 'table % has no primary key', qname
+            USING ERRCODE = '42P16',
+                  DETAIL = format('Table %s is registered as model "%s", whose functions take the primary key.', qname, m.model_name),
+                  HINT = 'Add the new primary key in the same ALTER TABLE that drops the old one, or call orm_ext.model_unregister() first.';
+    END IF;
+
+    FOR cols IN SELECT * FROM orm_ext.model_column_info(tbl) LOOP
+        IF NOT cols.server_owned THEN
+            n := n + 1;
+            create_params := create_params || format('%I %s DEFAULT %s', cols.column_name,
+                                                     format_type(cols.type_oid, NULL),
+                                                     COALESCE(cols.column_default, 'NULL'));
+            insert_cols := insert_cols || quote_ident(cols.column_name);
+            insert_vals := insert_vals || ('$' || n);
+            IF cols.pk_position IS NULL THEN
+                upsert_set := upsert_set || format('%1$I = EXCLUDED.%1$I', cols.column_name);
+            END IF;
+        END IF;
+    END LOOP;
+    IF m.version_column IS NOT NULL THEN
+        insert_cols := insert_cols || quote_ident(m.version_column);
+        insert_vals := insert_vals || '1'::text;
+        upsert_set := upsert_set || format('%1$I = t.%1$I OPERATOR(pg_catalog.+) 1', m.version_column);
+    END IF;
+    IF m.deleted_at_column IS NOT NULL THEN
+        upsert_set := upsert_set || format('%I = NULL', m.deleted_at_column);
+        alive := format(' AND t.%I IS NULL', m.deleted_at_column);
+    END IF;
+
+    FOR cols IN SELECT * FROM orm_ext.model_column_info(tbl) WHERE pk_position IS NOT NULL
+                 ORDER BY pk_position LOOP
+        npk := npk + 1;
+        pk_params := pk_params || format('%I %s', cols.column_name, format_type(cols.type_oid, NULL));
+        pk_where := pk_where || format('t.%I %s $%s', cols.column_name,
+                                       orm_ext.model_operator(tbl, cols.column_name, 'eq'), npk);
+        pk_cols := pk_cols || quote_ident(cols.column_name);
+        pk_text := pk_text || format('$%s::pg_catalog.text', npk);
+    END LOOP;
+    IF cardinality(upsert_set) = 0 THEN
+        upsert_set := ARRAY[format('%1$s = EXCLUDED.%1$s', pk_cols[1])];
+    END IF;
+
+    -- create
+    IF cardinality(insert_cols) = 0 THEN
+        body := format('INSERT INTO %s AS t DEFAULT VALUES RETURNING t.*', qname);
+    ELSE
+        body := format('INSERT INTO %s AS t (%s) VALUES (%s) RETURNING t.*', qname,
+                       array_to_string(insert_cols, ', '), array_to_string(insert_vals, ', '));
+    END IF;
+    PERFORM orm_ext.model_put_function(tbl, 'create', m.api_schema, m.model_name || '_create',
+        array_to_string(create_params, ', '),
+        format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
+        label || ': inserts a row; an omitted argument takes the column default, an explicit NULL is NULL');
+
+    -- get
+    body := format('SELECT t.* FROM %s AS t WHERE %s%s', qname, array_to_string(pk_where, ' AND '), alive);
+    PERFORM orm_ext.model_put_function(tbl, 'get', m.api_schema, m.model_name || '_get',
+        array_to_string(pk_params, ', '),
+        format('RETURNS %s LANGUAGE sql STABLE SECURITY INVOKER AS %L', rowtype, body),
+        label || ': the row with this primary key, or NULL when it is absent or not visible');
+
+    -- update
+    body := format('SELECT orm_ext.model_update_row(NULL::%s, ARRAY[%s], $%s)', rowtype,
+                   array_to_string(pk_text, ', '), npk + 1);
+    PERFORM orm_ext.model_put_function(tbl, 'update', m.api_schema, m.model_name || '_update',
+        array_to_string(pk_params || 'patch pg_catalog.jsonb'::text, ', '),
+        format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
+        label || ': sets exactly the columns present in patch; returns the updated row, or NULL when no row matched');
+
+    -- upsert
+    IF cardinality(insert_cols) = 0 THEN
+        body := format('INSERT INTO %s AS t DEFAULT VALUES RETURNING t.*', qname);
+    ELSE
+        body := format('INSERT INTO %s AS t (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s RETURNING t.*',
+                       qname, array_to_string(insert_cols, ', '), array_to_string(insert_vals, ', '),
+                       array_to_string(pk_cols, ', '), array_to_string(upsert_set, ', '));
+    END IF;
+    PERFORM orm_ext.model_put_function(tbl, 'upsert', m.api_schema, m.model_name || '_upsert',
+        array_to_string(create_params, ', '),
+        format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
+        label || ': inserts a row, or updates the row with the same primary key');
+
+    -- delete
+    IF m.deleted_at_column IS NOT NULL THEN
+        body := format('WITH d AS (UPDATE %s AS t SET %I = pg_catalog.now() WHERE %s%s RETURNING 1) '
+                       'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM d',
+                       qname, m.deleted_at_column, array_to_string(pk_where, ' AND '), alive);
+    ELSE
+        body := format('WITH d AS (DELETE FROM %s AS t WHERE %s RETURNING 1) '
+                       'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM d',
+                       qname, array_to_string(pk_where, ' AND '));
+    END IF;
+    PERFORM orm_ext.model_put_function(tbl, 'delete', m.api_schema, m.model_name || '_delete',
+        array_to_string(pk_params, ', '),
+        format('RETURNS boolean LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', body),
+        label || CASE WHEN m.deleted_at_column IS NOT NULL
+                      THEN format(': sets %I on the row (soft delete); true when a row was deleted', m.deleted_at_column)
+                      ELSE ': deletes the row; true when a row was deleted' END);
+
+    -- list
+    body := format('SELECT * FROM orm_ext.model_list_rows(NULL::%s, $1, $2, $3, $4)', rowtype);
+    PERFORM orm_ext.model_put_function(tbl, 'list', m.api_schema, m.model_name || '_list',
+        'filter pg_catalog.jsonb DEFAULT ''{}'', order_by pg_catalog.text[] DEFAULT NULL, '
+        'page_size integer DEFAULT 50, after pg_catalog.text DEFAULT NULL',
+        format('RETURNS SETOF %s LANGUAGE sql STABLE SECURITY INVOKER ROWS 50 AS %L', rowtype, body),
+        label || ': rows matching filter, in order_by order (default the primary key), page_size at most, after a cursor of _page');
+
+    -- page
+    body := format('SELECT orm_ext.model_page_rows(NULL::%s, $1, $2, $3, $4)', rowtype);
+    PERFORM orm_ext.model_put_function(tbl, 'page', m.api_schema, m.model_name || '_page',
+        'filter pg_catalog.jsonb DEFAULT ''{}'', order_by pg_catalog.text[] DEFAULT NULL, '
+        'page_size integer DEFAULT 50, after pg_catalog.text DEFAULT NULL',
+        format('RETURNS pg_catalog.jsonb LANGUAGE sql STABLE SECURITY INVOKER AS %L', body),
+        label || ': {"items": [...], "next_cursor": ...}, keyset pagination over _list''s arguments');
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_generate(pg_catalog.regclass) IS
+    'regenerates the typed functions of a registered model from the catalogs';
+
+-------------------------------------------------------------------------------
+-- The engine behind the generated update, list and page functions
+-------------------------------------------------------------------------------
+
+-- The registered model of a row type, or 55000.
+CREATE FUNCTION orm_ext.model_of_type(typ pg_catalog.regtype)
+RETURNS pg_catalog.regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    SELECT m.model_table INTO rel FROM pg_type t JOIN orm_ext.model_registry m ON m.model_table = t.typrelid
+     WHERE t.oid = typ;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'type % is not the row type of a registered model', typ USING ERRCODE = '55000';
+    END IF;
+    RETURN rel;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_of_type(pg_catalog.regtype) IS
+    'the registered table whose row type this is; 55000 otherwise';
+
+CREATE FUNCTION orm_ext.model_update_row(proto anyelement, pk pg_catalog.text[], patch pg_catalog.jsonb)
+RETURNS anyelement
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl regclass := orm_ext.model_of_type(pg_typeof(proto));
+    m record;
+    c record;
+    key text;
+    sets text[] := '{}';
+    conds text[] := '{}';
+    expected text;
+    result ALIAS FOR $0;
+    current_version text;
+    updated bigint;
+BEGIN
+    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+    IF patch IS NULL THEN
+        RAISE EXCEPTION '%_update: patch must not be null', m.model_name USING ERRCODE = '22004',
+            HINT = 'Pass ''{}'' to change nothing.';
+    END IF;
+    IF jsonb_typeof(patch) <> 'object' THEN
+        RAISE EXCEPTION '%_update: patch must be a JSON object, not %', m.model_name, jsonb_typeof(patch)
+            USING ERRCODE = '22023';
+    END IF;
+
+    FOR c IN SELECT * FROM orm_ext.model_column_info(tbl) WHERE pk_position IS NOT NULL ORDER BY pk_position LOOP
+        conds := conds || format('t.%I %s %s', c.column_name,
+                                 orm_ext.model_operator(tbl, c.column_name, 'eq'),
+                                 COALESCE(quote_literal(pk[c.pk_position]), 'NULL')
+                                 || '::' || format_type(c.type_oid, NULL));
+    END LOOP;
+    IF m.deleted_at_column IS NOT NULL THEN
+        conds := conds || format('t.%I IS NULL', m.deleted_at_column);
+    END IF;
+
+    FOR key IN SELECT jsonb_object_keys(patch) LOOP
+        SELECT * INTO c FROM orm_ext.model_column_info(tbl) i WHERE i.column_name = key;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of table % does not exist', key, tbl
+                USING ERRCODE = '42703',
+                      DETAIL = format('%s_update''s patch names it.', m.model_name);
+        ELSIF key = m.version_column THEN
+            expected := orm_ext.model_value_literal(tbl, key, patch -> key);
+        ELSIF c.server_owned THEN
+            RAISE EXCEPTION 'column "%" of table % is written by the server', key, tbl
+                USING ERRCODE = '428C9',
+                      DETAIL = 'Identity ALWAYS, generated, timestamp, soft-delete, version and ledger columns cannot be set.',
+                      HINT = format('Remove "%s" from the patch.', key);
+        ELSE
+            sets := sets || format('%I = %s', key, orm_ext.model_value_literal(tbl, key, patch -> key));
+        END IF;
+    END LOOP;
+
+    IF m.version_column IS NOT NULL THEN
+        IF expected IS NULL THEN
+            RAISE EXCEPTION '%_update: patch must carry the current "%"', m.model_name, m.version_column
+                USING ERRCODE = '40001',
+                      DETAIL = 'The model uses optimistic locking.',
+                      HINT = format('Read the row, and send its "%s" with the patch.', m.version_column);
+        END IF;
+        sets := sets || format('%1$I = t.%1$I OPERATOR(pg_catalog.+) 1', m.version_column);
+    ELSIF cardinality(sets) = 0 THEN
+        -- an empty patch still touches the row (triggers fire, updated_at moves)
+        SELECT format('%1$I = t.%1$I', i.column_name) INTO key
+          FROM orm_ext.model_column_info(tbl) i WHERE i.pk_position = 1;
+        sets := ARRAY[key];
+    END IF;
+
+    EXECUTE format('UPDATE %s AS t SET %s WHERE %s%s RETURNING t.*', tbl,
+                   array_to_string(sets, ', '), array_to_string(conds, ' AND '),
+                   CASE WHEN expected IS NULL THEN ''
+                        ELSE format(' AND t.%I OPERATOR(pg_catalog.=) %s', m.version_column, expected) END)
+       INTO result;
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    IF updated = 0 AND expected IS NOT NULL THEN
+        EXECUTE format('SELECT t.%I::pg_catalog.text FROM %s AS t WHERE %s', m.version_column, tbl,
+                       array_to_string(conds, ' AND '))
+           INTO current_version;
+        IF current_version IS NOT NULL THEN
+            RAISE EXCEPTION '%_update: the row has changed since it was read', m.model_name
+                USING ERRCODE = '40001',
+                      DETAIL = format('The patch carries "%s" %s; the row is at %s.', m.version_column,
+                                      patch ->> m.version_column, current_version),
+                      HINT = 'Read the row again and reapply the change.';
+        END IF;
+    END IF;
+    IF updated = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_update_row(anyelement, pg_catalog.text[], pg_catalog.jsonb) IS
+    'engine of the generated _update functions: applies a JSON patch to the row with the given primary key';
+
+-- The ORDER BY of a list or page: [(column, descending)], the primary key
+-- appended as the tie-breaker.
+CREATE FUNCTION orm_ext.model_order(tbl pg_catalog.regclass, model pg_catalog.text, order_by pg_catalog.text[])
+RETURNS TABLE (column_name pg_catalog.name, descending boolean)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    item text;
+    col text;
+    dir text;
+    seen text[] := '{}';
+    parts text[];
+BEGIN
+    FOREACH item IN ARRAY COALESCE(order_by, '{}') LOOP
+        IF item IS NULL THEN
+            RAISE EXCEPTION '%_list: order_by must not contain NULL', model USING ERRCODE = '22004';
+        END IF;
+        parts := regexp_match(item, '^\s*(.*?)\s+(asc|desc)\s*$', 'i');
+        IF parts IS NULL THEN
+            col := btrim(item);
+            dir := 'asc';
+        ELSE
+            col := parts[1];
+            dir := lower(parts[2]);
+        END IF;
+        IF NOT EXISTS (SELECT FROM orm_ext.model_column_info(tbl) i WHERE i.column_name = col) THEN
+            RAISE EXCEPTION 'column "%" of table % does not exist', col, tbl
+                USING ERRCODE = '42703',
+                      DETAIL = format('order_by names it in "%s".', item),
+                      HINT = 'Write "column", "column asc" or "column desc".';
+        END IF;
+        IF col = ANY (seen) THEN
+            CONTINUE;
+        END IF;
+        seen := seen || col;
+        column_name := col;
+        descending := dir = 'desc';
+        RETURN NEXT;
+    END LOOP;
+    FOR col IN SELECT i.column_name FROM orm_ext.model_column_info(tbl) i
+                WHERE i.pk_position IS NOT NULL ORDER BY i.pk_position LOOP
+        IF NOT col = ANY (seen) THEN
+            column_name := col;
+            descending := false;
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_order(pg_catalog.regclass, pg_catalog.text, pg_catalog.text[]) IS
+    'the columns and directions of a list''s ORDER BY, with the primary key appended as the tie-breaker';
+
+-- The WHERE conditions of a filter document.
+CREATE FUNCTION orm_ext.model_filter_sql(tbl pg_catalog.regclass, model pg_catalog.text, filter pg_catalog.jsonb)
+RETURNS pg_catalog.text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    conds text[] := '{}';
+    f record;
+    o record;
+    col text;
+    typcat "char";
+    lits text[];
+    ops constant text[] := ARRAY['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'is_null', 'like', 'ilike'];
+BEGIN
+    IF filter IS NULL THEN
+        RAISE EXCEPTION '%_list: filter must not be null', model USING ERRCODE = '22004',
+            HINT = 'Pass ''{}'' for no filter.';
+    END IF;
+    IF jsonb_typeof(filter) <> 'object' THEN
+        RAISE EXCEPTION '%_list: filter must be a JSON object, not %', model, jsonb_typeof(filter)
+            USING ERRCODE = '22023';
+    END IF;
+    FOR f IN SELECT * FROM jsonb_each(filter) ORDER BY 1 LOOP
+        SELECT t.typcategory INTO typcat FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+         WHERE a.attrelid = tbl AND a.attname = f.key AND a.attnum > 0 AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'column "%" of table % does not exist', f.key, tbl
+                USING ERRCODE = '42703', DETAIL = format('%s_list''s filter names it.', model);
+        END IF;
+        col := 't.' || quote_ident(f.key);
+        IF jsonb_typeof(f.value) = 'null' THEN
+            conds := conds || (col || ' IS NULL');
+            CONTINUE;
+        ELSIF jsonb_typeof(f.value) <> 'object' THEN
+            conds := conds || format('%s %s %s', col, orm_ext.model_operator(tbl, f.key, 'eq'),
+                                     orm_ext.model_value_literal(tbl, f.key, f.value));
+            CONTINUE;
+        END IF;
+        FOR o IN SELECT * FROM jsonb_each(f.value) ORDER BY 1 LOOP
+            IF NOT o.key = ANY (ops) THEN
+                RAISE EXCEPTION '%_list: unknown filter operator "%" for column "%"', model, o.key, f.key
+                    USING ERRCODE = '22023',
+                          HINT = 'The operators are ' || array_to_string(ops, ', ') || '.';
+            END IF;
+            IF o.key IN ('eq', 'neq') AND jsonb_typeof(o.value) = 'null' THEN
+                conds := conds || (col || CASE o.key WHEN 'eq' THEN ' IS NULL' ELSE ' IS NOT NULL' END);
+            ELSIF o.key IN ('eq', 'neq', 'lt', 'lte', 'gt', 'gte') THEN
+                IF jsonb_typeof(o.value) = 'null' THEN
+                    RAISE EXCEPTION '%_list: operator "%" on column "%" needs a value, not null', model, o.key, f.key
+                        USING ERRCODE = '22023';
+                END IF;
+                conds := conds || format('%s %s %s', col, orm_ext.model_operator(tbl, f.key, o.key),
+                                         orm_ext.model_value_literal(tbl, f.key, o.value));
+            ELSIF o.key = 'in' THEN
+                IF jsonb_typeof(o.value) <> 'array' THEN
+                    RAISE EXCEPTION '%_list: operator "in" on column "%" needs a JSON array', model, f.key
+                        USING ERRCODE = '22023';
+                END IF;
+                SELECT array_agg(orm_ext.model_value_literal(tbl, f.key, e) ORDER BY i) INTO lits
+                  FROM jsonb_array_elements(o.value) WITH ORDINALITY AS x(e, i)
+                 WHERE jsonb_typeof(e) <> 'null';
+                IF lits IS NULL THEN
+                    conds := conds || 'false'::text;
+                ELSE
+                    conds := conds || format('%s %s ANY (ARRAY[%s])', col,
+                                             orm_ext.model_operator(tbl, f.key, 'eq'),
+                                             array_to_string(lits, ', '));
+                END IF;
+            ELSIF o.key = 'is_null' THEN
+                IF jsonb_typeof(o.value) <> 'boolean' THEN
+                    RAISE EXCEPTION '%_list: operator "is_null" on column "%" needs true or false', model, f.key
+                        USING ERRCODE = '22023';
+                END IF;
+                conds := conds || (col || CASE WHEN o.value = 'true' THEN ' IS NULL' ELSE ' IS NOT NULL' END);
+            ELSE
+                IF typcat <> 'S' THEN
+                    RAISE EXCEPTION '%_list: operator "%" needs a string column, and "%" is not one', model, o.key, f.key
+                        USING ERRCODE = '42883';
+                END IF;
+                IF jsonb_typeof(o.value) <> 'string' THEN
+                    RAISE EXCEPTION '%_list: operator "%" on column "%" needs a string pattern', model, o.key, f.key
+                        USING ERRCODE = '22023';
+                END IF;
+                conds := conds || format('%s::pg_catalog.text %s %L::pg_catalog.text', col,
+                                         CASE o.key WHEN 'like' THEN 'OPERATOR(pg_catalog.~~)'
+                                                    ELSE 'OPERATOR(pg_catalog.~~*)' END,
+                                         o.value #>> '{}');
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN conds;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.text, pg_catalog.jsonb) IS
+    'the SQL conditions of a list filter: {"col": value} or {"col": {"op": value}} with eq, neq, lt, lte, gt, gte, in, is_null, like, ilike';
+
+-- The SELECT behind _list and _page.  Keyset pagination: the cursor holds
+-- the order and the sort key of the last row returned; the next page starts
+-- strictly after that key in that order (NULLs last ascending, first
+-- descending, as ORDER BY puts them).
+CREATE FUNCTION orm_ext.model_list_sql(tbl pg_catalog.regclass, filter pg_catalog.jsonb,
+                                       order_by pg_catalog.text[], page_size integer,
+                                       after pg_catalog.text, extra integer)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    conds text[];
+    ord record;
+    order_sql text[] := '{}';
+    order_key jsonb := '[]';
+    cur jsonb;
+    vals jsonb;
+    i int := 0;
+    keyset text := NULL;
+    term text;
+    col text;
+    lit text;
+BEGIN
+    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+    IF page_size IS NULL THEN
+        RAISE EXCEPTION '%_list: page_size must not be null', m.model_name USING ERRCODE = '22004';
+    END IF;
+    IF page_size < 1 THEN
+        RAISE EXCEPTION '%_list: page_size must be at least 1, not %', m.model_name, page_size
+            USING ERRCODE = '22023';
+    END IF;
+    conds := orm_ext.model_filter_sql(tbl, m.model_name, filter);
+    IF m.deleted_at_column IS NOT NULL THEN
+        conds := conds || format('t.%I IS NULL', m.deleted_at_column);
+    END IF;
+    FOR ord IN SELECT * FROM orm_ext.model_order(tbl, m.model_name, order_by) LOOP
+        order_sql := order_sql || format('t.%I %s', ord.column_name, CASE WHEN ord.descending THEN 'DESC' ELSE 'ASC' END);
+        order_key := order_key || jsonb_build_array(jsonb_build_array(ord.column_name, ord.descending));
+    END LOOP;
+
+    IF after IS NOT NULL THEN
+        BEGIN
+            cur := convert_from(decode(translate(after, '-_', '+/'), 'base64'), 'UTF8')::jsonb;
+        EXCEPTION WHEN OTHERS THEN
+            cur := NULL;
+        END;
+        IF cur IS NULL OR jsonb_typeof(cur) <> 'object' OR cur -> 'o' IS DISTINCT FROM order_key
+           OR jsonb_typeof(cur -> 'v') IS DISTINCT FROM 'array'
+           OR jsonb_array_length(cur -> 'v') <> jsonb_array_length(order_key) THEN
+            RAISE EXCEPTION '%_list: invalid cursor', m.model_name
+                USING ERRCODE = '22023',
+                      DETAIL = 'A cursor is valid only with the order_by of the page that returned it.',
+                      HINT = 'Pass the next_cursor of a _page call unchanged, with the same order_by.';
+        END IF;
+        vals := cur -> 'v';
+        -- built from the last key column backwards:
+        --   after(k) = gt(k) OR (eq(k) AND after(k+1))
+        FOR i IN REVERSE jsonb_array_length(order_key) - 1 .. 0 LOOP
+            col := order_key -> i ->> 0;
+            IF jsonb_typeof(vals -> i) = 'null' THEN
+                lit := NULL;
+            ELSE
+                BEGIN
+                    lit := orm_ext.model_value_literal(tbl, col, vals -> i);
+                EXCEPTION WHEN OTHERS THEN
+                    RAISE EXCEPTION '%_list: invalid cursor', m.model_name USING ERRCODE = '22023',
+                        DETAIL = 'It holds a value that does not fit the column.';
+                END;
+            END IF;
+            IF (order_key -> i ->> 1)::boolean THEN
+                -- descending, NULLS FIRST: after x come smaller values; after NULL, every non-null
+                term := CASE WHEN lit IS NULL THEN format('t.%I IS NOT NULL', col)
+                             ELSE format('t.%I %s %s', col, orm_ext.model_operator(tbl, col, 'lt'), lit) END;
+            ELSE
+                -- ascending, NULLS LAST: after x come larger values and NULLs; after NULL, nothing
+                term := CASE WHEN lit IS NULL THEN 'false'
+                             ELSE format('(t.%1$I %2$s %3$s OR t.%1$I IS NULL)', col,
+                                         orm_ext.model_operator(tbl, col, 'gt'), lit) END;
+            END IF;
+            IF keyset IS NOT NULL THEN
+                term := format('(%s OR (%s AND %s))', term,
+                               CASE WHEN lit IS NULL THEN format('t.%I IS NULL', col)
+                                    ELSE format('t.%I %s %s', col, orm_ext.model_operator(tbl, col, 'eq'), lit) END,
+                               keyset);
+            END IF;
+            keyset := term;
+        END LOOP;
+        conds := conds || keyset;
+    END IF;
+
+    RETURN format('SELECT t.* FROM %s AS t%s ORDER BY %s LIMIT %s', tbl,
+                  CASE WHEN cardinality(conds) = 0 THEN ''
+                       ELSE ' WHERE ' || array_to_string(conds, ' AND ') END,
+                  array_to_string(order_sql, ', '), page_size::bigint + extra);
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_list_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer) IS
+    'the SELECT behind a model''s _list and _page: filter, visibility, keyset cursor, order and limit';
+
+CREATE FUNCTION orm_ext.model_list_rows(proto anyelement, filter pg_catalog.jsonb, order_by pg_catalog.text[],
+                                        page_size integer, after pg_catalog.text)
+RETURNS SETOF anyelement
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE orm_ext.model_list_sql(orm_ext.model_of_type(pg_typeof(proto)),
+                                                filter, order_by, page_size, after, 0);
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_list_rows(anyelement, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
+    'engine of the generated _list functions';
+
+CREATE FUNCTION orm_ext.model_page_rows(proto anyelement, filter pg_catalog.jsonb, order_by pg_catalog.text[],
+                                        page_size integer, after pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl regclass := orm_ext.model_of_type(pg_typeof(proto));
+    r record;
+    items jsonb := '[]';
+    last jsonb;
+    n int := 0;
+    more boolean := false;
+    order_key jsonb := '[]';
+    vals jsonb := '[]';
+    ord record;
+BEGIN
+    FOR r IN EXECUTE orm_ext.model_list_sql(tbl, filter, order_by, page_size, after, 1) LOOP
+        n := n + 1;
+        IF n > page_size THEN
+            more := true;
+            EXIT;
+        END IF;
+        last := to_jsonb(r);
+        items := items || jsonb_build_array(last);
+    END LOOP;
+    IF NOT more THEN
+        RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+    END IF;
+    FOR ord IN SELECT * FROM orm_ext.model_order(tbl, (SELECT m.model_name FROM orm_ext.model_registry m
+                                                         WHERE m.model_table = tbl), order_by) LOOP
+        order_key := order_key || jsonb_build_array(jsonb_build_array(ord.column_name, ord.descending));
+        vals := vals || jsonb_build_array(COALESCE(last -> ord.column_name::text, 'null'));
+    END LOOP;
+    RETURN jsonb_build_object('items', items, 'next_cursor',
+        translate(encode(convert_to(jsonb_build_object('o', order_key, 'v', vals)::text, 'UTF8'), 'base64'),
+                  E'+/\n', '-_'));
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_page_rows(anyelement, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
+    'engine of the generated _page functions: a page of rows as JSON and the cursor of the next page';
+
+-------------------------------------------------------------------------------
+-- Introspection views
+-------------------------------------------------------------------------------
+
+CREATE VIEW orm_ext.models AS
+SELECT m.model_name AS model, m.model_table AS "table", m.api_schema, m.options,
+       m.created_at_column, m.updated_at_column, m.deleted_at_column, m.version_column
+  FROM orm_ext.model_registry m;
+COMMENT ON VIEW orm_ext.models IS 'orm_ext: the registered models';
+
+CREATE VIEW orm_ext.model_columns AS
+SELECT m.model_name AS model, m.model_table AS "table", i.column_name AS name,
+       i.type_name AS type, i.nullable, i.column_default AS "default", i.server_owned,
+       i.pk_position, i.attnum
+  FROM orm_ext.model_registry m,
+       LATERAL orm_ext.model_column_info(m.model_table) i;
+COMMENT ON VIEW orm_ext.model_columns IS
+    'orm_ext: the columns of every model: type, nullability, default, whether the server writes it, primary key position';
+
+CREATE VIEW orm_ext.model_functions AS
+SELECT m.model_name AS model, m.model_table AS "table", g.kind, g.function,
+       m.api_schema
+  FROM orm_ext.model_registry m
+  JOIN orm_ext.model_generated_functions g ON g.model_table OPERATOR(pg_catalog.=) m.model_table;
+COMMENT ON VIEW orm_ext.model_functions IS 'orm_ext: the functions generated for every model';
+
+GRANT SELECT ON orm_ext.models, orm_ext.model_columns, orm_ext.model_functions TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Keeping the functions in step with DDL
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION orm_ext.model_ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t regclass;
+BEGIN
+    -- nothing registered: nothing to look at
+    IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
+        RETURN;
+    END IF;
+    FOR t IN
+        SELECT DISTINCT m.model_table
+          FROM pg_event_trigger_ddl_commands() c
+          LEFT JOIN pg_index i ON c.classid = 'pg_class'::regclass AND i.indexrelid = c.objid
+          LEFT JOIN pg_trigger tg ON c.classid = 'pg_trigger'::regclass AND tg.oid = c.objid
+          JOIN orm_ext.model_registry m
+            ON m.model_table::oid = CASE WHEN c.classid = 'pg_class'::regclass
+                                         THEN COALESCE(i.indrelid, c.objid)
+                                         WHEN c.classid = 'pg_trigger'::regclass THEN tg.tgrelid END
+          JOIN pg_class rel ON rel.oid = m.model_table
+    LOOP
+        PERFORM orm_ext.model_generate(t);
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_ddl_command_end() IS
+    'event trigger: regenerates the functions of the models whose tables a DDL command changed';
+
+CREATE FUNCTION orm_ext.model_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
+        RETURN;
+    END IF;
+    DELETE FROM orm_ext.model_generated_functions g
+     USING pg_event_trigger_dropped_objects() d
+     WHERE (d.classid = 'pg_proc'::regclass AND d.objid = g.function::oid)
+        OR (d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = g.model_table::oid);
+    DELETE FROM orm_ext.model_registry m
+     USING pg_event_trigger_dropped_objects() d
+     WHERE (d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = m.model_table::oid)
+        OR (d.classid = 'pg_namespace'::regclass AND d.object_name = m.api_schema);
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_sql_drop() IS
+    'event trigger: forgets the models whose tables or api schemas were dropped, and generated functions that were dropped';
+
+CREATE FUNCTION orm_ext.model_ddl_command_start()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'orm_ext_model_ddl_command_start'
+LANGUAGE C;
+COMMENT ON FUNCTION orm_ext.model_ddl_command_start() IS
+    'event trigger: before DROP TABLE, drops the generated functions of the registered tables it names';
+
+CREATE EVENT TRIGGER orm_ext_model_ddl_command_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE')
+    EXECUTE FUNCTION orm_ext.model_ddl_command_start();
+CREATE EVENT TRIGGER orm_ext_model_ddl_command_end ON ddl_command_end
+    EXECUTE FUNCTION orm_ext.model_ddl_command_end();
+CREATE EVENT TRIGGER orm_ext_model_sql_drop ON sql_drop
+    EXECUTE FUNCTION orm_ext.model_sql_drop();

@@ -1,0 +1,303 @@
+/*-------------------------------------------------------------------------
+ *
+ * triggers.c
+ *	  Row triggers the mapping layer installs, also usable on their own:
+ *
+ *	  timestamps()	 BEFORE INSERT OR UPDATE: sets created_at and updated_at
+ *					 to the transaction's start time on INSERT, keeps
+ *					 created_at and sets updated_at on UPDATE.  Client values
+ *					 for either column are ignored.
+ *	  soft_delete()	 BEFORE DELETE: sets deleted_at on the row instead of
+ *					 deleting it, and skips the delete.
+ *
+ * The column names are the trigger arguments (defaults: created_at,
+ * updated_at; deleted_at).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "orm_ext.h"
+
+PG_FUNCTION_INFO_V1(orm_ext_timestamps);
+PG_FUNCTION_INFO_V1(orm_ext_soft_delete);
+
+/*
+ * Refuse a call outside a row-level BEFORE trigger, the way contrib/spi's
+ * triggers do.  Returns the trigger data.
+ */
+static TriggerData *
+ModelTriggerCheck(FunctionCallInfo fcinfo, const char *funcname)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s() can only be called as a trigger", funcname)));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() must be fired BEFORE ... FOR EACH ROW", funcname),
+				 errdetail("Trigger \"%s\" on table %s is declared otherwise.",
+						   trigdata->tg_trigger->tgname,
+						   OrmExtQualifiedRelationName(trigdata->tg_relation))));
+	return trigdata;
+}
+
+/*
+ * The attribute number of trigger argument "argno" (or of "dflt" when the
+ * trigger has no arguments), which must name a column of type timestamptz or
+ * timestamp.  Raises 42703 or 42804 naming the trigger.
+ */
+static int
+ModelTimestampColumn(TriggerData *trigdata, const char *funcname,
+					 int argno, const char *dflt, Oid *typid)
+{
+	Trigger    *trigger = trigdata->tg_trigger;
+	Relation	rel = trigdata->tg_relation;
+	const char *colname = trigger->tgnargs == 0 ? dflt : trigger->tgargs[argno];
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), colname);
+
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table %s does not exist",
+						colname, OrmExtQualifiedRelationName(rel)),
+				 errdetail("Trigger \"%s\" calls %s() with that column.",
+						   trigger->tgname, funcname),
+				 errtable(rel)));
+	*typid = getBaseType(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid);
+	if (*typid != TIMESTAMPTZOID && *typid != TIMESTAMPOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of table %s must be of type timestamp with time zone or timestamp",
+						colname, OrmExtQualifiedRelationName(rel)),
+				 errdetail("Trigger \"%s\" calls %s() with that column, which is of type %s.",
+						   trigger->tgname, funcname,
+						   format_type_be(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid)),
+				 errtable(rel)));
+	return attnum;
+}
+
+/* The transaction's start time as a value of typid (timestamptz or timestamp) */
+static Datum
+ModelNow(Oid typid)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	if (typid == TIMESTAMPTZOID)
+		return TimestampTzGetDatum(now);
+	return DirectFunctionCall1(timestamptz_timestamp, TimestampTzGetDatum(now));
+}
+
+/*
+ * orm_ext.timestamps([created_column, updated_column]) returns trigger
+ *
+ * Attach as BEFORE INSERT OR UPDATE ... FOR EACH ROW.  Takes no arguments
+ * (created_at, updated_at) or exactly two.
+ */
+Datum
+orm_ext_timestamps(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = ModelTriggerCheck(fcinfo, "timestamps");
+	Trigger    *trigger = trigdata->tg_trigger;
+	Relation	rel = trigdata->tg_relation;
+	HeapTuple	newtuple;
+	int			attnums[2];
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	Oid			created_type;
+	Oid			updated_type;
+
+	if (trigger->tgnargs != 0 && trigger->tgnargs != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("timestamps() takes no arguments or two column names"),
+				 errdetail("Trigger \"%s\" on table %s passes %d.",
+						   trigger->tgname, OrmExtQualifiedRelationName(rel),
+						   trigger->tgnargs)));
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("timestamps() must be fired by INSERT or UPDATE"),
+				 errdetail("Trigger \"%s\" on table %s is declared for DELETE.",
+						   trigger->tgname, OrmExtQualifiedRelationName(rel))));
+
+	attnums[0] = ModelTimestampColumn(trigdata, "timestamps", 0, "created_at",
+									  &created_type);
+	attnums[1] = ModelTimestampColumn(trigdata, "timestamps", 1, "updated_at",
+									  &updated_type);
+	if (attnums[0] == attnums[1])
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("timestamps() needs two different columns"),
+				 errdetail("Trigger \"%s\" on table %s passes \"%s\" twice.",
+						   trigger->tgname, OrmExtQualifiedRelationName(rel),
+						   trigger->tgargs[0])));
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		newtuple = trigdata->tg_trigtuple;
+		values[0] = ModelNow(created_type);
+	}
+	else
+	{
+		bool		isnull;
+
+		newtuple = trigdata->tg_newtuple;
+		/* created_at stays what it was, whatever the UPDATE said */
+		values[0] = heap_getattr(trigdata->tg_trigtuple, attnums[0],
+								 RelationGetDescr(rel), &isnull);
+		nulls[0] = isnull;
+	}
+	values[1] = ModelNow(updated_type);
+
+	/*
+	 * A domain over timestamptz keeps its constraints: the values are checked
+	 * as the INSERT or UPDATE would check them, after the triggers.
+	 */
+	return PointerGetDatum(heap_modify_tuple_by_cols(newtuple,
+													 RelationGetDescr(rel),
+													 2, attnums, values, nulls));
+}
+
+/* plans of soft_delete()'s UPDATE, by query text, for this backend */
+typedef struct SoftDeletePlan
+{
+	char		query[1024];		/* hash key: the query text */
+	SPIPlanPtr	plan;
+} SoftDeletePlan;
+
+static HTAB *SoftDeletePlans = NULL;
+
+/*
+ * orm_ext.soft_delete([deleted_column]) returns trigger
+ *
+ * Attach as BEFORE DELETE ... FOR EACH ROW.  Sets the column (default
+ * deleted_at) to the transaction's start time, unless it is already set, and
+ * returns NULL so that the row is not deleted.  The UPDATE runs as the
+ * current user: it needs UPDATE on the column and passes the table's UPDATE
+ * policies and triggers.
+ */
+Datum
+orm_ext_soft_delete(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = ModelTriggerCheck(fcinfo, "soft_delete");
+	Trigger    *trigger = trigdata->tg_trigger;
+	Relation	rel = trigdata->tg_relation;
+	const char *colname;
+	int			attnum;
+	Oid			typid;
+	StringInfoData query;
+	SoftDeletePlan *entry;
+	bool		found;
+	Datum		args[2];
+	Oid			argtypes[2];
+	int			ret;
+
+	if (trigger->tgnargs > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("soft_delete() takes no arguments or one column name"),
+				 errdetail("Trigger \"%s\" on table %s passes %d.",
+						   trigger->tgname, OrmExtQualifiedRelationName(rel),
+						   trigger->tgnargs)));
+	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("soft_delete() must be fired by DELETE"),
+				 errdetail("Trigger \"%s\" on table %s is declared for another event.",
+						   trigger->tgname, OrmExtQualifiedRelationName(rel))));
+
+	colname = trigger->tgnargs == 0 ? "deleted_at" : trigger->tgargs[0];
+	attnum = SPI_fnumber(RelationGetDescr(rel), colname);
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table %s does not exist",
+						colname, OrmExtQualifiedRelationName(rel)),
+				 errdetail("Trigger \"%s\" calls soft_delete() with that column.",
+						   trigger->tgname),
+				 errtable(rel)));
+	typid = getBaseType(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid);
+	if (typid != TIMESTAMPTZOID && typid != TIMESTAMPOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of table %s must be of type timestamp with time zone or timestamp",
+						colname, OrmExtQualifiedRelationName(rel)),
+				 errtable(rel)));
+
+	/*
+	 * UPDATE ONLY the relation the trigger fired on (a partition, for a
+	 * partitioned table), by the row's ctid: the DELETE has locked the row.
+	 */
+	initStringInfo(&query);
+	appendStringInfo(&query,
+					 "UPDATE ONLY %s SET %s = $1 WHERE ctid OPERATOR(pg_catalog.=) $2 AND %s IS NULL",
+					 OrmExtQualifiedRelationName(rel),
+					 quote_identifier(colname), quote_identifier(colname));
+	/* the parameter's type is part of the plan */
+	appendStringInfo(&query, " /* %u */", typid);
+	if (query.len >= (int) sizeof(((SoftDeletePlan *) NULL)->query))
+		elog(ERROR, "soft_delete: query too long");
+
+	if (SoftDeletePlans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(((SoftDeletePlan *) NULL)->query);
+		ctl.entrysize = sizeof(SoftDeletePlan);
+#if PG_VERSION_NUM >= 140000
+		SoftDeletePlans = hash_create("orm_ext soft_delete plans", 16, &ctl,
+									  HASH_ELEM | HASH_STRINGS);
+#else
+		SoftDeletePlans = hash_create("orm_ext soft_delete plans", 16, &ctl,
+									  HASH_ELEM);
+#endif
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "soft_delete: SPI_connect failed");
+
+	argtypes[0] = typid;
+	argtypes[1] = TIDOID;
+	entry = hash_search(SoftDeletePlans, query.data, HASH_ENTER, &found);
+	if (!found || entry->plan == NULL)
+	{
+		SPIPlanPtr	plan;
+
+		entry->plan = NULL;
+		plan = SPI_prepare(query.data, 2, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "soft_delete: SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "soft_delete: SPI_keepplan failed");
+		entry->plan = plan;
+	}
+
+	args[0] = ModelNow(typid);
+	args[1] = PointerGetDatum(&trigdata->tg_trigtuple->t_self);
+	ret = SPI_execute_plan(entry->plan, args, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "soft_delete: SPI_execute_plan returned %s",
+			 SPI_result_code_string(ret));
+	SPI_finish();
+
+	/* skip the delete */
+	return PointerGetDatum(NULL);
+}
