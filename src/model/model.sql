@@ -589,7 +589,7 @@ BEGIN
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', newproc::regprocedure);
         FOR a IN SELECT * FROM aclexplode(old_acl) LOOP
             EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %s%s', newproc::regprocedure,
-                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END,
+                           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END,
                            CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
         END LOOP;
     END IF;
