@@ -634,6 +634,7 @@ DECLARE
     alive text := '';
     body text;
     label text;
+    meta jsonb;
 BEGIN
     SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
     IF NOT FOUND THEN
@@ -706,8 +707,20 @@ BEGIN
         label || ': the row with this primary key, or NULL when it is absent or not visible');
 
     -- update
-    body := format('SELECT orm_ext.model_update_row(NULL::%s, ARRAY[%s], $%s)', rowtype,
-                   array_to_string(pk_text, ', '), npk + 1);
+    SELECT jsonb_build_object(
+               'table', qname, 'model', m.model_name, 'version', m.version_column,
+               'deleted', m.deleted_at_column,
+               'first_pk', (SELECT i.column_name FROM orm_ext.model_column_info(tbl) i WHERE i.pk_position = 1),
+               'pk', (SELECT jsonb_agg(jsonb_build_object('col', i.column_name,
+                                                          'op', orm_ext.model_operator(tbl, i.column_name, 'eq'),
+                                                          'type', format_type(i.type_oid, NULL))
+                                       ORDER BY i.pk_position)
+                        FROM orm_ext.model_column_info(tbl) i WHERE i.pk_position IS NOT NULL),
+               'cols', (SELECT jsonb_object_agg(i.column_name, i.server_owned)
+                          FROM orm_ext.model_column_info(tbl) i))
+      INTO meta;
+    body := format('SELECT orm_ext.model_update_row(NULL::%s, ARRAY[%s], $%s, %L::pg_catalog.jsonb)', rowtype,
+                   array_to_string(pk_text, ', '), npk + 1, meta);
     PERFORM orm_ext.model_put_function(tbl, 'update', m.api_schema, m.model_name || '_update',
         array_to_string(pk_params || 'patch pg_catalog.jsonb'::text, ', '),
         format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
@@ -787,15 +800,26 @@ $$;
 COMMENT ON FUNCTION orm_ext.model_of_type(pg_catalog.regtype) IS
     'the registered table whose row type this is; 55000 otherwise';
 
-CREATE FUNCTION orm_ext.model_update_row(proto anyelement, pk pg_catalog.text[], patch pg_catalog.jsonb)
+CREATE FUNCTION orm_ext.model_update_row(proto anyelement, pk pg_catalog.text[], patch pg_catalog.jsonb,
+                                         meta pg_catalog.jsonb)
 RETURNS anyelement
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    tbl regclass := orm_ext.model_of_type(pg_typeof(proto));
-    m record;
-    c record;
+    -- meta is written into the generated function by model_generate() and
+    -- rewritten with it after DDL, so no catalog is read here:
+    --   {"table": qualified name, "model": name, "version": column or null,
+    --    "deleted": column or null, "first_pk": column,
+    --    "pk": [{"col", "op", "type"}, ...] in key order,
+    --    "cols": {column: server_owned, ...}}
+    tbl regclass := (meta ->> 'table')::regclass;
+    model text := meta ->> 'model';
+    version_column text := meta ->> 'version';
+    deleted_column text := meta ->> 'deleted';
+    info jsonb := meta -> 'cols';
+    k jsonb;
+    n int := 0;
     key text;
     sets text[] := '{}';
     conds text[] := '{}';
@@ -804,35 +828,32 @@ DECLARE
     current_version text;
     updated bigint;
 BEGIN
-    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
     IF patch IS NULL THEN
-        RAISE EXCEPTION '%_update: patch must not be null', m.model_name USING ERRCODE = '22004',
+        RAISE EXCEPTION '%_update: patch must not be null', model USING ERRCODE = '22004',
             HINT = 'Pass ''{}'' to change nothing.';
     END IF;
     IF jsonb_typeof(patch) <> 'object' THEN
-        RAISE EXCEPTION '%_update: patch must be a JSON object, not %', m.model_name, jsonb_typeof(patch)
+        RAISE EXCEPTION '%_update: patch must be a JSON object, not %', model, jsonb_typeof(patch)
             USING ERRCODE = '22023';
     END IF;
 
-    FOR c IN SELECT * FROM orm_ext.model_column_info(tbl) WHERE pk_position IS NOT NULL ORDER BY pk_position LOOP
-        conds := conds || format('t.%I %s %s', c.column_name,
-                                 orm_ext.model_operator(tbl, c.column_name, 'eq'),
-                                 COALESCE(quote_literal(pk[c.pk_position]), 'NULL')
-                                 || '::' || format_type(c.type_oid, NULL));
+    FOR k IN SELECT * FROM jsonb_array_elements(meta -> 'pk') LOOP
+        n := n + 1;
+        conds := conds || format('t.%I %s %s::%s', k ->> 'col', k ->> 'op',
+                                 COALESCE(quote_literal(pk[n]), 'NULL'), k ->> 'type');
     END LOOP;
-    IF m.deleted_at_column IS NOT NULL THEN
-        conds := conds || format('t.%I IS NULL', m.deleted_at_column);
+    IF deleted_column IS NOT NULL THEN
+        conds := conds || format('t.%I IS NULL', deleted_column);
     END IF;
 
     FOR key IN SELECT jsonb_object_keys(patch) LOOP
-        SELECT * INTO c FROM orm_ext.model_column_info(tbl) i WHERE i.column_name = key;
-        IF NOT FOUND THEN
+        IF NOT info ? key THEN
             RAISE EXCEPTION 'column "%" of table % does not exist', key, tbl
                 USING ERRCODE = '42703',
-                      DETAIL = format('%s_update''s patch names it.', m.model_name);
-        ELSIF key = m.version_column THEN
+                      DETAIL = format('%s_update''s patch names it.', model);
+        ELSIF key = version_column THEN
             expected := orm_ext.model_value_literal(tbl, key, patch -> key);
-        ELSIF c.server_owned THEN
+        ELSIF (info ->> key)::boolean THEN
             RAISE EXCEPTION 'column "%" of table % is written by the server', key, tbl
                 USING ERRCODE = '428C9',
                       DETAIL = 'Identity ALWAYS, generated, timestamp, soft-delete, version and ledger columns cannot be set.',
@@ -842,36 +863,34 @@ BEGIN
         END IF;
     END LOOP;
 
-    IF m.version_column IS NOT NULL THEN
+    IF version_column IS NOT NULL THEN
         IF expected IS NULL THEN
-            RAISE EXCEPTION '%_update: patch must carry the current "%"', m.model_name, m.version_column
+            RAISE EXCEPTION '%_update: patch must carry the current "%"', model, version_column
                 USING ERRCODE = '40001',
                       DETAIL = 'The model uses optimistic locking.',
-                      HINT = format('Read the row, and send its "%s" with the patch.', m.version_column);
+                      HINT = format('Read the row, and send its "%s" with the patch.', version_column);
         END IF;
-        sets := sets || format('%1$I = t.%1$I OPERATOR(pg_catalog.+) 1', m.version_column);
+        sets := sets || format('%1$I = t.%1$I OPERATOR(pg_catalog.+) 1', version_column);
     ELSIF cardinality(sets) = 0 THEN
         -- an empty patch still touches the row (triggers fire, updated_at moves)
-        SELECT format('%1$I = t.%1$I', i.column_name) INTO key
-          FROM orm_ext.model_column_info(tbl) i WHERE i.pk_position = 1;
-        sets := ARRAY[key];
+        sets := ARRAY[format('%1$I = t.%1$I', meta ->> 'first_pk')];
     END IF;
 
     EXECUTE format('UPDATE %s AS t SET %s WHERE %s%s RETURNING t.*', tbl,
                    array_to_string(sets, ', '), array_to_string(conds, ' AND '),
                    CASE WHEN expected IS NULL THEN ''
-                        ELSE format(' AND t.%I OPERATOR(pg_catalog.=) %s', m.version_column, expected) END)
+                        ELSE format(' AND t.%I OPERATOR(pg_catalog.=) %s', version_column, expected) END)
        INTO result;
     GET DIAGNOSTICS updated = ROW_COUNT;
     IF updated = 0 AND expected IS NOT NULL THEN
-        EXECUTE format('SELECT t.%I::pg_catalog.text FROM %s AS t WHERE %s', m.version_column, tbl,
+        EXECUTE format('SELECT t.%I::pg_catalog.text FROM %s AS t WHERE %s', version_column, tbl,
                        array_to_string(conds, ' AND '))
            INTO current_version;
         IF current_version IS NOT NULL THEN
-            RAISE EXCEPTION '%_update: the row has changed since it was read', m.model_name
+            RAISE EXCEPTION '%_update: the row has changed since it was read', model
                 USING ERRCODE = '40001',
-                      DETAIL = format('The patch carries "%s" %s; the row is at %s.', m.version_column,
-                                      patch ->> m.version_column, current_version),
+                      DETAIL = format('The patch carries "%s" %s; the row is at %s.', version_column,
+                                      patch ->> version_column, current_version),
                       HINT = 'Read the row again and reapply the change.';
         END IF;
     END IF;
@@ -881,7 +900,7 @@ BEGIN
     RETURN result;
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_update_row(anyelement, pg_catalog.text[], pg_catalog.jsonb) IS
+COMMENT ON FUNCTION orm_ext.model_update_row(anyelement, pg_catalog.text[], pg_catalog.jsonb, pg_catalog.jsonb) IS
     'engine of the generated _update functions: applies a JSON patch to the row with the given primary key';
 
 -- The ORDER BY of a list or page: [(column, descending)], the primary key
@@ -897,7 +916,13 @@ DECLARE
     dir text;
     seen text[] := '{}';
     parts text[];
+    cols name[];
+    pk name[];
 BEGIN
+    SELECT array_agg(i.column_name ORDER BY i.attnum),
+           array_agg(i.column_name ORDER BY i.pk_position) FILTER (WHERE i.pk_position IS NOT NULL)
+      INTO cols, pk
+      FROM orm_ext.model_column_info(tbl) i;
     FOREACH item IN ARRAY COALESCE(order_by, '{}') LOOP
         IF item IS NULL THEN
             RAISE EXCEPTION '%_list: order_by must not contain NULL', model USING ERRCODE = '22004';
@@ -910,7 +935,7 @@ BEGIN
             col := parts[1];
             dir := lower(parts[2]);
         END IF;
-        IF NOT EXISTS (SELECT FROM orm_ext.model_column_info(tbl) i WHERE i.column_name = col) THEN
+        IF NOT col = ANY (cols) THEN
             RAISE EXCEPTION 'column "%" of table % does not exist', col, tbl
                 USING ERRCODE = '42703',
                       DETAIL = format('order_by names it in "%s".', item),
@@ -924,8 +949,7 @@ BEGIN
         descending := dir = 'desc';
         RETURN NEXT;
     END LOOP;
-    FOR col IN SELECT i.column_name FROM orm_ext.model_column_info(tbl) i
-                WHERE i.pk_position IS NOT NULL ORDER BY i.pk_position LOOP
+    FOREACH col IN ARRAY pk LOOP
         IF NOT col = ANY (seen) THEN
             column_name := col;
             descending := false;
