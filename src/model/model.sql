@@ -192,7 +192,7 @@ BEGIN
     IF NOT pg_has_role(CURRENT_USER, rel.relowner, 'USAGE') THEN
         RAISE EXCEPTION 'must be owner of table %', rel.qname
             USING ERRCODE = '42501',
-                  DETAIL = format('%s() creates functions and triggers for the table, which only its owner may do.', caller);
+                  DETAIL = format('%s() changes the functions and triggers of the table, which only its owner may do.', caller);
     END IF;
     RETURN rel.qname;
 END;
@@ -635,6 +635,7 @@ DECLARE
     body text;
     label text;
     meta jsonb;
+    pk_names text[] := '{}';
 BEGIN
     SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
     IF NOT FOUND THEN
@@ -681,6 +682,7 @@ BEGIN
         pk_where := pk_where || format('t.%I %s $%s', cols.column_name,
                                        orm_ext.model_operator(tbl, cols.column_name, 'eq'), npk);
         pk_cols := pk_cols || quote_ident(cols.column_name);
+        pk_names := pk_names || cols.column_name::text;
         pk_text := pk_text || format('$%s::pg_catalog.text', npk);
     END LOOP;
     IF cardinality(upsert_set) = 0 THEN
@@ -710,7 +712,10 @@ BEGIN
     SELECT jsonb_build_object(
                'table', qname, 'model', m.model_name, 'version', m.version_column,
                'deleted', m.deleted_at_column,
-               'first_pk', (SELECT i.column_name FROM orm_ext.model_column_info(tbl) i WHERE i.pk_position = 1),
+               'touch', (SELECT a.attname FROM pg_attribute a
+                          WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+                            AND a.attidentity <> 'a' AND a.attgenerated = ''
+                          ORDER BY a.attnum LIMIT 1),
                'pk', (SELECT jsonb_agg(jsonb_build_object('col', i.column_name,
                                                           'op', orm_ext.model_operator(tbl, i.column_name, 'eq'),
                                                           'type', format_type(i.type_oid, NULL))
@@ -722,7 +727,8 @@ BEGIN
     body := format('SELECT orm_ext.model_update_row(NULL::%s, ARRAY[%s], $%s, %L::pg_catalog.jsonb)', rowtype,
                    array_to_string(pk_text, ', '), npk + 1, meta);
     PERFORM orm_ext.model_put_function(tbl, 'update', m.api_schema, m.model_name || '_update',
-        array_to_string(pk_params || 'patch pg_catalog.jsonb'::text, ', '),
+        array_to_string(pk_params || CASE WHEN 'patch' = ANY (pk_names) THEN 'pg_catalog.jsonb'
+                                          ELSE 'patch pg_catalog.jsonb' END, ', '),
         format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
         label || ': sets exactly the columns present in patch; returns the updated row, or NULL when no row matched');
 
@@ -810,7 +816,7 @@ DECLARE
     -- meta is written into the generated function by model_generate() and
     -- rewritten with it after DDL, so no catalog is read here:
     --   {"table": qualified name, "model": name, "version": column or null,
-    --    "deleted": column or null, "first_pk": column,
+    --    "deleted": column or null, "touch": a column an UPDATE may set,
     --    "pk": [{"col", "op", "type"}, ...] in key order,
     --    "cols": {column: server_owned, ...}}
     tbl regclass := (meta ->> 'table')::regclass;
@@ -873,7 +879,14 @@ BEGIN
         sets := sets || format('%1$I = t.%1$I OPERATOR(pg_catalog.+) 1', version_column);
     ELSIF cardinality(sets) = 0 THEN
         -- an empty patch still touches the row (triggers fire, updated_at moves)
-        sets := ARRAY[format('%1$I = t.%1$I', meta ->> 'first_pk')];
+        IF meta ->> 'touch' IS NULL THEN
+            -- nothing an UPDATE may set: return the row as it is
+            EXECUTE format('SELECT t.* FROM %s AS t WHERE %s', tbl, array_to_string(conds, ' AND '))
+               INTO result;
+            GET DIAGNOSTICS updated = ROW_COUNT;
+            RETURN CASE WHEN updated = 0 THEN NULL ELSE result END;
+        END IF;
+        sets := ARRAY[format('%1$I = t.%1$I', meta ->> 'touch')];
     END IF;
 
     EXECUTE format('UPDATE %s AS t SET %s WHERE %s%s RETURNING t.*', tbl,
@@ -1259,6 +1272,28 @@ BEGIN
     IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
         RETURN;
     END IF;
+    -- ALTER SCHEMA ... RENAME: follow a renamed api schema, and regenerate
+    -- the models whose tables or functions live in the schema
+    FOR t IN
+        SELECT DISTINCT m.model_table
+          FROM pg_event_trigger_ddl_commands() c
+          JOIN pg_namespace ns ON ns.oid = c.objid
+          JOIN orm_ext.model_registry m ON true
+          JOIN pg_class rel ON rel.oid = m.model_table
+         WHERE c.classid = 'pg_namespace'::regclass
+           AND (rel.relnamespace = ns.oid
+                OR EXISTS (SELECT FROM orm_ext.model_generated_functions g JOIN pg_proc p ON p.oid = g.function
+                            WHERE g.model_table = m.model_table AND p.pronamespace = ns.oid))
+    LOOP
+        UPDATE orm_ext.model_registry m
+           SET api_schema = (SELECT n.nspname FROM orm_ext.model_generated_functions g
+                               JOIN pg_proc p ON p.oid = g.function
+                               JOIN pg_namespace n ON n.oid = p.pronamespace
+                              WHERE g.model_table = t LIMIT 1)
+         WHERE m.model_table = t
+           AND NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.api_schema);
+        PERFORM orm_ext.model_generate(t);
+    END LOOP;
     FOR t IN
         SELECT DISTINCT m.model_table
           FROM pg_event_trigger_ddl_commands() c
@@ -1282,10 +1317,22 @@ RETURNS event_trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    f record;
 BEGIN
     IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
         RETURN;
     END IF;
+    -- a table dropped by a cascade (DROP SCHEMA ... CASCADE) takes the
+    -- functions that return its row type with it, but not _delete and _page
+    FOR f IN SELECT g.function FROM orm_ext.model_generated_functions g
+               JOIN pg_event_trigger_dropped_objects() d
+                 ON d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = g.model_table::oid
+              WHERE EXISTS (SELECT FROM pg_proc p WHERE p.oid = g.function)
+                AND NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() d2
+                                 WHERE d2.classid = 'pg_proc'::regclass AND d2.objid = g.function::oid) LOOP
+        EXECUTE format('DROP FUNCTION %s', f.function);
+    END LOOP;
     DELETE FROM orm_ext.model_generated_functions g
      USING pg_event_trigger_dropped_objects() d
      WHERE (d.classid = 'pg_proc'::regclass AND d.objid = g.function::oid)

@@ -167,8 +167,9 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 	values[1] = ModelNow(updated_type);
 
 	/*
-	 * A domain over timestamptz keeps its constraints: the values are checked
-	 * as the INSERT or UPDATE would check them, after the triggers.
+	 * The server does not check a domain's constraints again on values a
+	 * BEFORE trigger sets, so a domain over timestamptz with a CHECK does
+	 * not guard these columns.
 	 */
 	return PointerGetDatum(heap_modify_tuple_by_cols(newtuple,
 													 RelationGetDescr(rel),
