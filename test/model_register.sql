@@ -7,7 +7,7 @@
 -- ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(174);
+SELECT plan(175);
 SET LOCAL client_min_messages = warning;         -- DROP TRIGGER IF EXISTS notices are expected
 
 \ir lib/detail_of.sql
@@ -523,6 +523,14 @@ SELECT throws_ok($$INSERT INTO orm_ext.model_registry (model_table, model_name, 
                    VALUES ('"Own ""S""".mine', 'x', 'blog', '{}')
                    ON CONFLICT (model_table) DO UPDATE SET api_schema = 'blog'$$,
                  '42501', NULL, 'and writing a row for someone else''s table is refused: 42501');
+RESET ROLE;
+CREATE TABLE blog.own_by_other (id int PRIMARY KEY);
+ALTER TABLE blog.own_by_other OWNER TO tap_mreg_other;
+SET ROLE tap_mreg_other;
+SELECT throws_ok($$INSERT INTO orm_ext.model_registry (model_table, model_name, api_schema, options)
+                   VALUES ('blog.own_by_other', 'x', 'pg_catalog', '{}')$$,
+                 '42501', NULL,
+                 'an owner cannot write its own registry row for a schema it may not create in (pg_catalog): 42501');
 RESET ROLE;
 SELECT results_eq($$SELECT model, api_schema::text COLLATE "default" FROM orm_ext.models WHERE "table" = '"Own ""S""".mine'::regclass$$,
                   $$VALUES ('mine', 'Own "S"')$$, 'the owner''s model is unchanged');
