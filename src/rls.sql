@@ -68,40 +68,16 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION orm_ext.rls_expr_columns(pg_catalog.pg_node_tree, pg_catalog.regclass) IS
     'the columns a stored policy expression compares with row-independent values';
 
--- The table behind a regclass argument, checked: 22004 for NULL, 42P01 for an
--- OID that names no relation, 42809 for something that is not a table, 42501
--- unless the caller owns it (is a member of its owner, as ALTER TABLE wants).
+-- The table behind a regclass argument, checked (orm_ext.owned_table): 22004,
+-- 42P01, 42809, 42501.
 CREATE FUNCTION orm_ext.rls_owned_table(tbl pg_catalog.regclass, caller pg_catalog.text)
 RETURNS pg_catalog.text
-LANGUAGE plpgsql STABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    rel record;
-BEGIN
-    IF tbl IS NULL THEN
-        RAISE EXCEPTION '%: table must not be null', caller USING ERRCODE = '22004';
-    END IF;
-    SELECT c.relkind, c.relowner, pg_catalog.format('%I.%I', n.nspname, c.relname) AS qname
-      INTO rel
-      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.oid = tbl;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation with OID % does not exist', tbl::pg_catalog.oid
-            USING ERRCODE = '42P01';
-    END IF;
-    IF rel.relkind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '% is not a table', rel.qname
-            USING ERRCODE = '42809',
-                  DETAIL = pg_catalog.format('%s() applies row level security, which only tables have.', caller);
-    END IF;
-    IF NOT pg_catalog.pg_has_role(CURRENT_USER, rel.relowner, 'USAGE') THEN
-        RAISE EXCEPTION 'must be owner of table %', rel.qname
-            USING ERRCODE = '42501',
-                  DETAIL = pg_catalog.format('%s() alters the table''s row level security, which only its owner may do.', caller);
-    END IF;
-    RETURN rel.qname;
-END;
+    SELECT orm_ext.owned_table(tbl, caller,
+        pg_catalog.format('%s() applies row level security, which only tables have.', caller),
+        pg_catalog.format('%s() alters the table''s row level security, which only its owner may do.', caller))
 $$;
 
 COMMENT ON FUNCTION orm_ext.rls_owned_table(pg_catalog.regclass, pg_catalog.text) IS

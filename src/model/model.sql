@@ -52,14 +52,8 @@ CREATE POLICY model_registry_read ON orm_ext.model_registry
     FOR SELECT USING (true);
 CREATE POLICY model_registry_write ON orm_ext.model_registry
     FOR ALL
-    USING (NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-                        WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid)
-           OR pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                       WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid),
-                                     'USAGE'))
-    WITH CHECK (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                         WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid),
-                                       'USAGE')
+    USING (COALESCE(orm_ext.owns_relation(model_table::pg_catalog.oid), true))
+    WITH CHECK (orm_ext.owns_relation(model_table::pg_catalog.oid)
                 -- the functions are generated there, by whoever runs the
                 -- next DDL: the owner must be allowed to create them itself
                 AND pg_catalog.has_schema_privilege(api_schema, 'CREATE'));
@@ -67,17 +61,9 @@ CREATE POLICY model_functions_read ON orm_ext.model_generated_functions
     FOR SELECT USING (true);
 CREATE POLICY model_functions_write ON orm_ext.model_generated_functions
     FOR ALL
-    USING (NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
-                        WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid)
-           OR pg_catalog.pg_has_role((SELECT p.proowner FROM pg_catalog.pg_proc p
-                                       WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid),
-                                     'USAGE'))
-    WITH CHECK (pg_catalog.pg_has_role((SELECT p.proowner FROM pg_catalog.pg_proc p
-                                         WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid),
-                                       'USAGE')
-                AND pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                                             WHERE c.oid OPERATOR(pg_catalog.=) model_table::pg_catalog.oid),
-                                           'USAGE'));
+    USING (COALESCE(orm_ext.owns_function(function::pg_catalog.oid), true))
+    WITH CHECK (orm_ext.owns_function(function::pg_catalog.oid)
+                AND orm_ext.owns_relation(model_table::pg_catalog.oid));
 GRANT SELECT, INSERT, UPDATE, DELETE ON orm_ext.model_registry TO PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON orm_ext.model_generated_functions TO PUBLIC;
 
@@ -167,42 +153,6 @@ $$;
 COMMENT ON FUNCTION orm_ext.model_column_info(pg_catalog.regclass) IS
     'the columns of a table as the mapping layer sees them: type, nullability, default, server ownership, primary key position';
 
--- The quoted qualified name of a table the caller owns, checked the way the
--- server checks ALTER TABLE: 22004, 42P01, 42809 (not a table), 42501.
-CREATE FUNCTION orm_ext.model_owned_table(tbl pg_catalog.regclass, caller pg_catalog.text)
-RETURNS pg_catalog.text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    rel record;
-BEGIN
-    IF tbl IS NULL THEN
-        RAISE EXCEPTION '%: table must not be null', caller USING ERRCODE = '22004';
-    END IF;
-    SELECT c.relkind, c.relowner, format('%I.%I', n.nspname, c.relname) AS qname
-      INTO rel
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.oid = tbl;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid USING ERRCODE = '42P01';
-    END IF;
-    IF rel.relkind NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '% is not a table', rel.qname
-            USING ERRCODE = '42809',
-                  DETAIL = 'Models map ordinary and partitioned tables.';
-    END IF;
-    IF NOT pg_has_role(CURRENT_USER, rel.relowner, 'USAGE') THEN
-        RAISE EXCEPTION 'must be owner of table %', rel.qname
-            USING ERRCODE = '42501',
-                  DETAIL = format('%s() changes the functions and triggers of the table, which only its owner may do.', caller);
-    END IF;
-    RETURN rel.qname;
-END;
-$$;
-COMMENT ON FUNCTION orm_ext.model_owned_table(pg_catalog.regclass, pg_catalog.text) IS
-    'the quoted name of a table the caller owns; 22004, 42P01, 42809 or 42501 otherwise';
-
 -- A column named by an option: it must exist (42703) and be of one of the
 -- given base types (42804).
 CREATE FUNCTION orm_ext.model_option_column(tbl pg_catalog.regclass, option_name pg_catalog.text,
@@ -259,7 +209,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    qname text := orm_ext.model_owned_table(tbl, 'model_register');
+    qname text := orm_ext.owned_table(tbl, 'model_register', 'Models map ordinary and partitioned tables.',
+        'model_register() changes the functions and triggers of the table, which only its owner may do.');
     known constant text[] := ARRAY['api_schema', 'name', 'timestamps', 'soft_delete', 'version'];
     key text;
     opt jsonb;
@@ -446,7 +397,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    qname text := orm_ext.model_owned_table(tbl, 'model_unregister');
+    qname text := orm_ext.owned_table(tbl, 'model_unregister', 'Models map ordinary and partitioned tables.',
+        'model_unregister() changes the functions and triggers of the table, which only its owner may do.');
 BEGIN
     IF NOT EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = tbl) THEN
         RAISE EXCEPTION 'table % is not a registered model', qname
