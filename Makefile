@@ -21,6 +21,7 @@ OBJS = \
 	src/ledger/admin.o \
 	src/ledger/verify.o \
 	src/model/model.o \
+	src/model/exec.o \
 	src/model/triggers.o
 
 # The install script is assembled from the SQL that sits beside each

@@ -85,6 +85,49 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION orm_ext.model_operator(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) IS
     'the qualified btree operator (eq, neq, lt, lte, gt, gte) of a column''s type, as OPERATOR(schema.op); 42883 if it has none';
 
+CREATE FUNCTION orm_ext.model_row_query(statement pg_catalog.text, proto anyelement)
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_row_query'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION orm_ext.model_row_query(pg_catalog.text, anyelement) IS
+    'runs a read-only statement with a plan kept for the session and returns its one value (NULL for no row), typed like proto; the body of generated _get functions';
+
+CREATE FUNCTION orm_ext.model_row_query(statement pg_catalog.text, proto anyelement, VARIADIC args "any")
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_row_query'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION orm_ext.model_row_query(pg_catalog.text, anyelement, "any") IS
+    'runs a read-only statement with $1, $2, ... bound to args, with a plan kept for the session; returns its one value (NULL for no row), typed like proto';
+
+CREATE FUNCTION orm_ext.model_statement_check(statement pg_catalog.text, argtypes pg_catalog.regtype[])
+RETURNS void
+AS 'MODULE_PATHNAME', 'orm_ext_model_statement_check'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION orm_ext.model_statement_check(pg_catalog.text, pg_catalog.regtype[]) IS
+    'parses and analyses a statement with parameters of these types, raising what it would raise (42703, 42P01, ...), without running it; nothing when check_function_bodies is off';
+
+CREATE FUNCTION orm_ext.model_row_get(statement pg_catalog.text, tbl pg_catalog.regclass, deleted pg_catalog.name,
+                                      proto anyelement, VARIADIC key "any")
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_row_get'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION orm_ext.model_row_get(pg_catalog.text, pg_catalog.regclass, pg_catalog.name, anyelement, "any") IS
+    'the row of tbl with this primary key, skipping rows whose column deleted is set, looked up in the key''s index when no row security applies and by running statement otherwise; the body of generated _get functions';
+
+CREATE FUNCTION orm_ext.model_row_exec(statement pg_catalog.text, proto anyelement)
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_row_exec'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION orm_ext.model_row_exec(pg_catalog.text, anyelement) IS
+    'runs a statement that may write, with a plan kept for the session, and returns its one value (NULL for no row), typed like proto; the body of generated _create and _upsert functions';
+
+CREATE FUNCTION orm_ext.model_row_exec(statement pg_catalog.text, proto anyelement, VARIADIC args "any")
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_row_exec'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION orm_ext.model_row_exec(pg_catalog.text, anyelement, "any") IS
+    'runs a statement that may write, with $1, $2, ... bound to args and a plan kept for the session; returns its one value (NULL for no row), typed like proto';
+
 CREATE FUNCTION orm_ext.timestamps()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'orm_ext_timestamps'
@@ -145,7 +188,8 @@ AS $$
             FROM pg_catalog.pg_index i,
                  LATERAL pg_catalog.unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY AS u(col, pos)
            WHERE i.indrelid OPERATOR(pg_catalog.=) tbl AND i.indisprimary
-             AND u.col OPERATOR(pg_catalog.=) a.attnum) k ON true
+             AND u.col OPERATOR(pg_catalog.=) a.attnum
+             AND u.pos OPERATOR(pg_catalog.<=) i.indnkeyatts) k ON true
      WHERE a.attrelid OPERATOR(pg_catalog.=) tbl AND a.attnum OPERATOR(pg_catalog.>) 0
        AND NOT a.attisdropped
      ORDER BY a.attnum
@@ -566,6 +610,24 @@ COMMENT ON FUNCTION orm_ext.model_put_function(pg_catalog.regclass, pg_catalog.t
     'creates or replaces one generated function of a model, refusing (42723) to replace a function orm_ext did not generate for it';
 
 -- (Re)generate every function of a registered model from the catalogs.
+-- The comparison operators of a column's type, for the metadata baked into
+-- _list and _page: {"eq": "OPERATOR(pg_catalog.=)", ...}, or {} when the type
+-- has no btree operators (a filter or order on it then raises 42883 when used).
+CREATE FUNCTION orm_ext.model_operators(tbl pg_catalog.regclass, col pg_catalog.name)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (SELECT jsonb_object_agg(op, orm_ext.model_operator(tbl, col, op))
+              FROM unnest(ARRAY['eq', 'neq', 'lt', 'lte', 'gt', 'gte']) AS op);
+EXCEPTION WHEN undefined_function THEN
+    RETURN '{}';
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_operators(pg_catalog.regclass, pg_catalog.name) IS
+    'the btree comparison operators of a column''s type as {"eq": ..., "lt": ...}, or {} when it has none';
+
 CREATE FUNCTION orm_ext.model_generate(tbl pg_catalog.regclass)
 RETURNS void
 LANGUAGE plpgsql
@@ -584,6 +646,10 @@ DECLARE
     pk_where text[] := '{}';
     pk_cols text[] := '{}';
     pk_text text[] := '{}';
+    pk_args text[] := '{}';
+    pk_types regtype[] := '{}';
+    create_types regtype[] := '{}';
+    call_args text := '';
     n int := 0;
     npk int := 0;
     alive text := '';
@@ -615,6 +681,8 @@ BEGIN
                                                      COALESCE(cols.column_default, 'NULL'));
             insert_cols := insert_cols || quote_ident(cols.column_name);
             insert_vals := insert_vals || ('$' || n);
+            call_args := call_args || ', $' || n;
+            create_types := create_types || cols.type_oid::regtype;
             IF cols.pk_position IS NULL THEN
                 upsert_set := upsert_set || format('%1$I = EXCLUDED.%1$I', cols.column_name);
             END IF;
@@ -639,25 +707,36 @@ BEGIN
         pk_cols := pk_cols || quote_ident(cols.column_name);
         pk_names := pk_names || cols.column_name::text;
         pk_text := pk_text || format('$%s::pg_catalog.text', npk);
+        pk_args := pk_args || ('$' || npk);
+        pk_types := pk_types || cols.type_oid::regtype;
     END LOOP;
     IF cardinality(upsert_set) = 0 THEN
         upsert_set := ARRAY[format('%1$s = EXCLUDED.%1$s', pk_cols[1])];
     END IF;
 
-    -- create
+    -- create: a one-line SQL function the planner inlines into the calling
+    -- query; model_row_exec() keeps the INSERT's plan for the session
     IF cardinality(insert_cols) = 0 THEN
-        body := format('INSERT INTO %s AS t DEFAULT VALUES RETURNING t.*', qname);
+        body := format('INSERT INTO %s AS t DEFAULT VALUES RETURNING (t.*)::%s', qname, rowtype);
     ELSE
-        body := format('INSERT INTO %s AS t (%s) VALUES (%s) RETURNING t.*', qname,
-                       array_to_string(insert_cols, ', '), array_to_string(insert_vals, ', '));
+        body := format('INSERT INTO %s AS t (%s) VALUES (%s) RETURNING (t.*)::%s', qname,
+                       array_to_string(insert_cols, ', '), array_to_string(insert_vals, ', '), rowtype);
     END IF;
+    PERFORM orm_ext.model_statement_check(body, create_types);
+    body := format('SELECT orm_ext.model_row_exec(%L, NULL::%s%s)', body, rowtype, call_args);
     PERFORM orm_ext.model_put_function(tbl, 'create', m.api_schema, m.model_name || '_create',
         array_to_string(create_params, ', '),
         format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
         label || ': inserts a row; an omitted argument takes the column default, an explicit NULL is NULL');
 
     -- get
-    body := format('SELECT t.* FROM %s AS t WHERE %s%s', qname, array_to_string(pk_where, ' AND '), alive);
+    -- model_row_get() looks the key up in the primary key index when no row
+    -- security applies, and runs the SELECT otherwise
+    -- (t.*) is the whole row even when a column is named t
+    body := format('SELECT (t.*)::%s FROM %s AS t WHERE %s%s', rowtype, qname, array_to_string(pk_where, ' AND '), alive);
+    PERFORM orm_ext.model_statement_check(body, pk_types);
+    body := format('SELECT orm_ext.model_row_get(%L, %L::pg_catalog.regclass, %L::pg_catalog.name, NULL::%s, %s)',
+                   body, qname, m.deleted_at_column, rowtype, array_to_string(pk_args, ', '));
     PERFORM orm_ext.model_put_function(tbl, 'get', m.api_schema, m.model_name || '_get',
         array_to_string(pk_params, ', '),
         format('RETURNS %s LANGUAGE sql STABLE SECURITY INVOKER AS %L', rowtype, body),
@@ -689,12 +768,14 @@ BEGIN
 
     -- upsert
     IF cardinality(insert_cols) = 0 THEN
-        body := format('INSERT INTO %s AS t DEFAULT VALUES RETURNING t.*', qname);
+        body := format('INSERT INTO %s AS t DEFAULT VALUES RETURNING (t.*)::%s', qname, rowtype);
     ELSE
-        body := format('INSERT INTO %s AS t (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s RETURNING t.*',
+        body := format('INSERT INTO %s AS t (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s RETURNING (t.*)::%s',
                        qname, array_to_string(insert_cols, ', '), array_to_string(insert_vals, ', '),
-                       array_to_string(pk_cols, ', '), array_to_string(upsert_set, ', '));
+                       array_to_string(pk_cols, ', '), array_to_string(upsert_set, ', '), rowtype);
     END IF;
+    PERFORM orm_ext.model_statement_check(body, create_types);
+    body := format('SELECT orm_ext.model_row_exec(%L, NULL::%s%s)', body, rowtype, call_args);
     PERFORM orm_ext.model_put_function(tbl, 'upsert', m.api_schema, m.model_name || '_upsert',
         array_to_string(create_params, ', '),
         format('RETURNS %s LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', rowtype, body),
@@ -710,6 +791,9 @@ BEGIN
                        'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM d',
                        qname, array_to_string(pk_where, ' AND '));
     END IF;
+    PERFORM orm_ext.model_statement_check(body, pk_types);
+    body := format('SELECT orm_ext.model_row_exec(%L, NULL::pg_catalog.bool, %s)',
+                   body, array_to_string(pk_args, ', '));
     PERFORM orm_ext.model_put_function(tbl, 'delete', m.api_schema, m.model_name || '_delete',
         array_to_string(pk_params, ', '),
         format('RETURNS boolean LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', body),
@@ -718,7 +802,19 @@ BEGIN
                       ELSE ': deletes the row; true when a row was deleted' END);
 
     -- list
-    body := format('SELECT * FROM orm_ext.model_list_rows(NULL::%s, $1, $2, $3, $4)', rowtype);
+    -- list and page: what the engine needs to know of the table, baked in
+    SELECT jsonb_build_object(
+               'table', qname, 'model', m.model_name, 'deleted', m.deleted_at_column,
+               'pk', (SELECT jsonb_agg(i.column_name ORDER BY i.pk_position)
+                        FROM orm_ext.model_column_info(tbl) i WHERE i.pk_position IS NOT NULL),
+               'cols', (SELECT jsonb_object_agg(i.column_name,
+                                                jsonb_build_object('cat', ty.typcategory, 'nn', NOT i.nullable)
+                                                || COALESCE(ops.o, '{}'))
+                          FROM orm_ext.model_column_info(tbl) i
+                          JOIN pg_type ty ON ty.oid = i.type_oid
+                          CROSS JOIN LATERAL orm_ext.model_operators(tbl, i.column_name) AS ops(o)))
+      INTO meta;
+    body := format('SELECT * FROM orm_ext.model_list_rows(NULL::%s, %L::pg_catalog.jsonb, $1, $2, $3, $4)', rowtype, meta);
     PERFORM orm_ext.model_put_function(tbl, 'list', m.api_schema, m.model_name || '_list',
         'filter pg_catalog.jsonb DEFAULT ''{}'', order_by pg_catalog.text[] DEFAULT NULL, '
         'page_size integer DEFAULT 50, after pg_catalog.text DEFAULT NULL',
@@ -726,7 +822,7 @@ BEGIN
         label || ': rows matching filter, in order_by order (default the primary key), page_size at most, after a cursor of _page');
 
     -- page
-    body := format('SELECT orm_ext.model_page_rows(NULL::%s, $1, $2, $3, $4)', rowtype);
+    body := format('SELECT orm_ext.model_page_rows(NULL::%s, %L::pg_catalog.jsonb, $1, $2, $3, $4)', rowtype, meta);
     PERFORM orm_ext.model_put_function(tbl, 'page', m.api_schema, m.model_name || '_page',
         'filter pg_catalog.jsonb DEFAULT ''{}'', order_by pg_catalog.text[] DEFAULT NULL, '
         'page_size integer DEFAULT 50, after pg_catalog.text DEFAULT NULL',
@@ -740,26 +836,6 @@ COMMENT ON FUNCTION orm_ext.model_generate(pg_catalog.regclass) IS
 -------------------------------------------------------------------------------
 -- The engine behind the generated update, list and page functions
 -------------------------------------------------------------------------------
-
--- The registered model of a row type, or 55000.
-CREATE FUNCTION orm_ext.model_of_type(typ pg_catalog.regtype)
-RETURNS pg_catalog.regclass
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    rel regclass;
-BEGIN
-    SELECT m.model_table INTO rel FROM pg_type t JOIN orm_ext.model_registry m ON m.model_table = t.typrelid
-     WHERE t.oid = typ;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'type % is not the row type of a registered model', typ USING ERRCODE = '55000';
-    END IF;
-    RETURN rel;
-END;
-$$;
-COMMENT ON FUNCTION orm_ext.model_of_type(pg_catalog.regtype) IS
-    'the registered table whose row type this is; 55000 otherwise';
 
 CREATE FUNCTION orm_ext.model_update_row(proto anyelement, pk pg_catalog.text[], patch pg_catalog.jsonb,
                                          meta pg_catalog.jsonb)
@@ -853,8 +929,12 @@ BEGIN
        INTO result;
     GET DIAGNOSTICS updated = ROW_COUNT;
     IF updated = 0 AND expected IS NOT NULL THEN
-        EXECUTE format('SELECT t.%I::pg_catalog.text FROM %s AS t WHERE %s', version_column, tbl,
-                       array_to_string(conds, ' AND '))
+        -- FOR UPDATE: a row the UPDATE policies hide is "no row", not a
+        -- conflict; and a row at the patch's version that the UPDATE still
+        -- did not match is not one either
+        EXECUTE format('SELECT COALESCE(t.%1$I::pg_catalog.text, ''NULL'') FROM %2$s AS t '
+                       'WHERE %3$s AND t.%1$I IS DISTINCT FROM %4$s FOR UPDATE',
+                       version_column, tbl, array_to_string(conds, ' AND '), expected)
            INTO current_version;
         IF current_version IS NOT NULL THEN
             RAISE EXCEPTION '%_update: the row has changed since it was read', model
@@ -875,7 +955,7 @@ COMMENT ON FUNCTION orm_ext.model_update_row(anyelement, pg_catalog.text[], pg_c
 
 -- The ORDER BY of a list or page: [(column, descending)], the primary key
 -- appended as the tie-breaker.
-CREATE FUNCTION orm_ext.model_order(tbl pg_catalog.regclass, model pg_catalog.text, order_by pg_catalog.text[])
+CREATE FUNCTION orm_ext.model_order(meta pg_catalog.jsonb, order_by pg_catalog.text[])
 RETURNS TABLE (column_name pg_catalog.name, descending boolean)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -886,16 +966,10 @@ DECLARE
     dir text;
     seen text[] := '{}';
     parts text[];
-    cols name[];
-    pk name[];
 BEGIN
-    SELECT array_agg(i.column_name ORDER BY i.attnum),
-           array_agg(i.column_name ORDER BY i.pk_position) FILTER (WHERE i.pk_position IS NOT NULL)
-      INTO cols, pk
-      FROM orm_ext.model_column_info(tbl) i;
     FOREACH item IN ARRAY COALESCE(order_by, '{}') LOOP
         IF item IS NULL THEN
-            RAISE EXCEPTION '%_list: order_by must not contain NULL', model USING ERRCODE = '22004';
+            RAISE EXCEPTION '%_list: order_by must not contain NULL', meta ->> 'model' USING ERRCODE = '22004';
         END IF;
         parts := regexp_match(item, '^\s*(.*?)\s+(asc|desc)\s*$', 'i');
         IF parts IS NULL THEN
@@ -905,8 +979,8 @@ BEGIN
             col := parts[1];
             dir := lower(parts[2]);
         END IF;
-        IF NOT col = ANY (cols) THEN
-            RAISE EXCEPTION 'column "%" of table % does not exist', col, tbl
+        IF NOT (meta -> 'cols') ? col THEN
+            RAISE EXCEPTION 'column "%" of table % does not exist', col, meta ->> 'table'
                 USING ERRCODE = '42703',
                       DETAIL = format('order_by names it in "%s".', item),
                       HINT = 'Write "column", "column asc" or "column desc".';
@@ -919,7 +993,7 @@ BEGIN
         descending := dir = 'desc';
         RETURN NEXT;
     END LOOP;
-    FOREACH col IN ARRAY pk LOOP
+    FOR col IN SELECT jsonb_array_elements_text(meta -> 'pk') LOOP
         IF NOT col = ANY (seen) THEN
             column_name := col;
             descending := false;
@@ -928,17 +1002,19 @@ BEGIN
     END LOOP;
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_order(pg_catalog.regclass, pg_catalog.text, pg_catalog.text[]) IS
-    'the columns and directions of a list''s ORDER BY, with the primary key appended as the tie-breaker';
+COMMENT ON FUNCTION orm_ext.model_order(pg_catalog.jsonb, pg_catalog.text[]) IS
+    'the columns and directions of a list''s ORDER BY, with the primary key appended as the tie-breaker; meta is what model_list_meta() baked into the generated function';
 
 -- The WHERE conditions of a filter document.
-CREATE FUNCTION orm_ext.model_filter_sql(tbl pg_catalog.regclass, model pg_catalog.text, filter pg_catalog.jsonb)
+CREATE FUNCTION orm_ext.model_filter_sql(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb)
 RETURNS pg_catalog.text[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     conds text[] := '{}';
+    model text := meta ->> 'model';
+    info jsonb;
     f record;
     o record;
     col text;
@@ -955,9 +1031,9 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     FOR f IN SELECT * FROM jsonb_each(filter) ORDER BY 1 LOOP
-        SELECT t.typcategory INTO typcat FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-         WHERE a.attrelid = tbl AND a.attname = f.key AND a.attnum > 0 AND NOT a.attisdropped;
-        IF NOT FOUND THEN
+        info := meta -> 'cols' -> f.key;
+        typcat := info ->> 'cat';
+        IF info IS NULL THEN
             RAISE EXCEPTION 'column "%" of table % does not exist', f.key, tbl
                 USING ERRCODE = '42703', DETAIL = format('%s_list''s filter names it.', model);
         END IF;
@@ -966,7 +1042,7 @@ BEGIN
             conds := conds || (col || ' IS NULL');
             CONTINUE;
         ELSIF jsonb_typeof(f.value) <> 'object' THEN
-            conds := conds || format('%s %s %s', col, orm_ext.model_operator(tbl, f.key, 'eq'),
+            conds := conds || format('%s %s %s', col, COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')),
                                      orm_ext.model_value_literal(tbl, f.key, f.value));
             CONTINUE;
         END IF;
@@ -983,7 +1059,7 @@ BEGIN
                     RAISE EXCEPTION '%_list: operator "%" on column "%" needs a value, not null', model, o.key, f.key
                         USING ERRCODE = '22023';
                 END IF;
-                conds := conds || format('%s %s %s', col, orm_ext.model_operator(tbl, f.key, o.key),
+                conds := conds || format('%s %s %s', col, COALESCE(info ->> o.key, orm_ext.model_operator(tbl, f.key, o.key)),
                                          orm_ext.model_value_literal(tbl, f.key, o.value));
             ELSIF o.key = 'in' THEN
                 IF jsonb_typeof(o.value) <> 'array' THEN
@@ -997,7 +1073,7 @@ BEGIN
                     conds := conds || 'false'::text;
                 ELSE
                     conds := conds || format('%s %s ANY (ARRAY[%s])', col,
-                                             orm_ext.model_operator(tbl, f.key, 'eq'),
+                                             COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')),
                                              array_to_string(lits, ', '));
                 END IF;
             ELSIF o.key = 'is_null' THEN
@@ -1025,14 +1101,14 @@ BEGIN
     RETURN conds;
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.text, pg_catalog.jsonb) IS
+COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb) IS
     'the SQL conditions of a list filter: {"col": value} or {"col": {"op": value}} with eq, neq, lt, lte, gt, gte, in, is_null, like, ilike';
 
 -- The SELECT behind _list and _page.  Keyset pagination: the cursor holds
 -- the order and the sort key of the last row returned; the next page starts
 -- strictly after that key in that order (NULLs last ascending, first
 -- descending, as ORDER BY puts them).
-CREATE FUNCTION orm_ext.model_list_sql(tbl pg_catalog.regclass, filter pg_catalog.jsonb,
+CREATE FUNCTION orm_ext.model_list_sql(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
                                        order_by pg_catalog.text[], page_size integer,
                                        after pg_catalog.text, extra integer)
 RETURNS pg_catalog.text
@@ -1040,7 +1116,8 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m record;
+    model text := meta ->> 'model';
+    deleted text := meta ->> 'deleted';
     conds text[];
     ord record;
     order_sql text[] := '{}';
@@ -1053,19 +1130,18 @@ DECLARE
     col text;
     lit text;
 BEGIN
-    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
     IF page_size IS NULL THEN
-        RAISE EXCEPTION '%_list: page_size must not be null', m.model_name USING ERRCODE = '22004';
+        RAISE EXCEPTION '%_list: page_size must not be null', model USING ERRCODE = '22004';
     END IF;
     IF page_size < 1 THEN
-        RAISE EXCEPTION '%_list: page_size must be at least 1, not %', m.model_name, page_size
+        RAISE EXCEPTION '%_list: page_size must be at least 1, not %', model, page_size
             USING ERRCODE = '22023';
     END IF;
-    conds := orm_ext.model_filter_sql(tbl, m.model_name, filter);
-    IF m.deleted_at_column IS NOT NULL THEN
-        conds := conds || format('t.%I IS NULL', m.deleted_at_column);
+    conds := orm_ext.model_filter_sql(tbl, meta, filter);
+    IF deleted IS NOT NULL THEN
+        conds := conds || format('t.%I IS NULL', deleted);
     END IF;
-    FOR ord IN SELECT * FROM orm_ext.model_order(tbl, m.model_name, order_by) LOOP
+    FOR ord IN SELECT * FROM orm_ext.model_order(meta, order_by) LOOP
         order_sql := order_sql || format('t.%I %s', ord.column_name, CASE WHEN ord.descending THEN 'DESC' ELSE 'ASC' END);
         order_key := order_key || jsonb_build_array(jsonb_build_array(ord.column_name, ord.descending));
     END LOOP;
@@ -1079,7 +1155,7 @@ BEGIN
         IF cur IS NULL OR jsonb_typeof(cur) <> 'object' OR cur -> 'o' IS DISTINCT FROM order_key
            OR jsonb_typeof(cur -> 'v') IS DISTINCT FROM 'array'
            OR jsonb_array_length(cur -> 'v') <> jsonb_array_length(order_key) THEN
-            RAISE EXCEPTION '%_list: invalid cursor', m.model_name
+            RAISE EXCEPTION '%_list: invalid cursor', model
                 USING ERRCODE = '22023',
                       DETAIL = 'A cursor is valid only with the order_by of the page that returned it.',
                       HINT = 'Pass the next_cursor of a _page call unchanged, with the same order_by.';
@@ -1095,24 +1171,35 @@ BEGIN
                 BEGIN
                     lit := orm_ext.model_value_literal(tbl, col, vals -> i);
                 EXCEPTION WHEN OTHERS THEN
-                    RAISE EXCEPTION '%_list: invalid cursor', m.model_name USING ERRCODE = '22023',
+                    RAISE EXCEPTION '%_list: invalid cursor', model USING ERRCODE = '22023',
                         DETAIL = 'It holds a value that does not fit the column.';
                 END;
             END IF;
             IF (order_key -> i ->> 1)::boolean THEN
                 -- descending, NULLS FIRST: after x come smaller values; after NULL, every non-null
                 term := CASE WHEN lit IS NULL THEN format('t.%I IS NOT NULL', col)
-                             ELSE format('t.%I %s %s', col, orm_ext.model_operator(tbl, col, 'lt'), lit) END;
+                             ELSE format('t.%I %s %s', col, COALESCE(meta -> 'cols' -> col ->> 'lt', orm_ext.model_operator(tbl, col, 'lt')), lit) END;
+            ELSIF lit IS NOT NULL AND (meta -> 'cols' -> col ->> 'nn')::boolean THEN
+                -- ascending on a NOT NULL column: after x come larger values
+                term := format('t.%I %s %s', col, COALESCE(meta -> 'cols' -> col ->> 'gt', orm_ext.model_operator(tbl, col, 'gt')), lit);
             ELSE
                 -- ascending, NULLS LAST: after x come larger values and NULLs; after NULL, nothing
                 term := CASE WHEN lit IS NULL THEN 'false'
                              ELSE format('(t.%1$I %2$s %3$s OR t.%1$I IS NULL)', col,
-                                         orm_ext.model_operator(tbl, col, 'gt'), lit) END;
+                                         COALESCE(meta -> 'cols' -> col ->> 'gt', orm_ext.model_operator(tbl, col, 'gt')), lit) END;
+            END IF;
+            IF i = 0 AND keyset IS NOT NULL AND lit IS NOT NULL AND (meta -> 'cols' -> col ->> 'nn')::boolean THEN
+                -- implied by the keyset, but a bound an index on the first
+                -- order column can start its scan from
+                conds := conds || format('t.%I %s %s', col,
+                                         COALESCE(meta -> 'cols' -> col ->> CASE WHEN (order_key -> i ->> 1)::boolean THEN 'lte' ELSE 'gte' END,
+                                                  orm_ext.model_operator(tbl, col, CASE WHEN (order_key -> i ->> 1)::boolean THEN 'lte' ELSE 'gte' END)),
+                                         lit);
             END IF;
             IF keyset IS NOT NULL THEN
                 term := format('(%s OR (%s AND %s))', term,
                                CASE WHEN lit IS NULL THEN format('t.%I IS NULL', col)
-                                    ELSE format('t.%I %s %s', col, orm_ext.model_operator(tbl, col, 'eq'), lit) END,
+                                    ELSE format('t.%I %s %s', col, COALESCE(meta -> 'cols' -> col ->> 'eq', orm_ext.model_operator(tbl, col, 'eq')), lit) END,
                                keyset);
             END IF;
             keyset := term;
@@ -1126,63 +1213,60 @@ BEGIN
                   array_to_string(order_sql, ', '), page_size::bigint + extra);
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_list_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer) IS
+COMMENT ON FUNCTION orm_ext.model_list_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer) IS
     'the SELECT behind a model''s _list and _page: filter, visibility, keyset cursor, order and limit';
 
-CREATE FUNCTION orm_ext.model_list_rows(proto anyelement, filter pg_catalog.jsonb, order_by pg_catalog.text[],
-                                        page_size integer, after pg_catalog.text)
+CREATE FUNCTION orm_ext.model_list_rows(proto anyelement, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                        order_by pg_catalog.text[], page_size integer, after pg_catalog.text)
 RETURNS SETOF anyelement
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN QUERY EXECUTE orm_ext.model_list_sql(orm_ext.model_of_type(pg_typeof(proto)),
+    RETURN QUERY EXECUTE orm_ext.model_list_sql((meta ->> 'table')::regclass, meta,
                                                 filter, order_by, page_size, after, 0);
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_list_rows(anyelement, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
+COMMENT ON FUNCTION orm_ext.model_list_rows(anyelement, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
     'engine of the generated _list functions';
 
-CREATE FUNCTION orm_ext.model_page_rows(proto anyelement, filter pg_catalog.jsonb, order_by pg_catalog.text[],
-                                        page_size integer, after pg_catalog.text)
+CREATE FUNCTION orm_ext.model_page_rows(proto anyelement, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                        order_by pg_catalog.text[], page_size integer, after pg_catalog.text)
 RETURNS pg_catalog.jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    tbl regclass := orm_ext.model_of_type(pg_typeof(proto));
-    r record;
-    items jsonb := '[]';
+    list_sql text;
+    order_sql text;
+    order_key jsonb;
+    items jsonb;
     last jsonb;
-    n int := 0;
-    more boolean := false;
-    order_key jsonb := '[]';
-    vals jsonb := '[]';
-    ord record;
+    vals jsonb;
 BEGIN
-    FOR r IN EXECUTE orm_ext.model_list_sql(tbl, filter, order_by, page_size, after, 1) LOOP
-        n := n + 1;
-        IF n > page_size THEN
-            more := true;
-            EXIT;
-        END IF;
-        last := to_jsonb(r);
-        items := items || jsonb_build_array(last);
-    END LOOP;
-    IF NOT more THEN
+    -- one row more than the page: whether there is a next page
+    list_sql := orm_ext.model_list_sql((meta ->> 'table')::regclass, meta, filter, order_by, page_size, after, 1);
+    SELECT string_agg(format('t.%I %s', o.column_name, CASE WHEN o.descending THEN 'DESC' ELSE 'ASC' END), ', '),
+           jsonb_agg(jsonb_build_array(o.column_name, o.descending))
+      INTO order_sql, order_key
+      FROM orm_ext.model_order(meta, order_by) AS o;
+    EXECUTE format('SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t.*) ORDER BY %s), ''[]'') FROM (%s) AS t',
+                   order_sql, list_sql)
+       INTO items;
+    IF jsonb_array_length(items) <= page_size THEN
         RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
     END IF;
-    FOR ord IN SELECT * FROM orm_ext.model_order(tbl, (SELECT m.model_name FROM orm_ext.model_registry m
-                                                         WHERE m.model_table = tbl), order_by) LOOP
-        order_key := order_key || jsonb_build_array(jsonb_build_array(ord.column_name, ord.descending));
-        vals := vals || jsonb_build_array(COALESCE(last -> ord.column_name::text, 'null'));
-    END LOOP;
+    items := items - page_size;
+    last := items -> (page_size - 1);
+    SELECT jsonb_agg(COALESCE(last -> (k ->> 0), 'null') ORDER BY n)
+      INTO vals
+      FROM jsonb_array_elements(order_key) WITH ORDINALITY AS x(k, n);
     RETURN jsonb_build_object('items', items, 'next_cursor',
         translate(encode(convert_to(jsonb_build_object('o', order_key, 'v', vals)::text, 'UTF8'), 'base64'),
                   E'+/\n', '-_'));
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_page_rows(anyelement, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
+COMMENT ON FUNCTION orm_ext.model_page_rows(anyelement, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
     'engine of the generated _page functions: a page of rows as JSON and the cursor of the next page';
 
 -------------------------------------------------------------------------------
@@ -1224,23 +1308,35 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t regclass;
+    schemas oid[];
+    rels oid[];
 BEGIN
     -- nothing registered: nothing to look at
     IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
         RETURN;
     END IF;
+    -- The objects the commands touched, read once; the registry is probed by
+    -- its key, so DDL on other tables costs the same with 500 models as
+    -- with one.
+    SELECT array_agg(c.objid) FILTER (WHERE c.classid = 'pg_namespace'::regclass),
+           array_agg(CASE c.classid
+                         WHEN 'pg_class'::regclass THEN
+                             COALESCE((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.objid), c.objid)
+                         WHEN 'pg_trigger'::regclass THEN
+                             (SELECT tg.tgrelid FROM pg_trigger tg WHERE tg.oid = c.objid)
+                     END) FILTER (WHERE c.classid IN ('pg_class'::regclass, 'pg_trigger'::regclass))
+      INTO schemas, rels
+      FROM pg_event_trigger_ddl_commands() c;
     -- ALTER SCHEMA ... RENAME: follow a renamed api schema, and regenerate
     -- the models whose tables or functions live in the schema
     FOR t IN
         SELECT DISTINCT m.model_table
-          FROM pg_event_trigger_ddl_commands() c
-          JOIN pg_namespace ns ON ns.oid = c.objid
-          JOIN orm_ext.model_registry m ON true
+          FROM orm_ext.model_registry m
           JOIN pg_class rel ON rel.oid = m.model_table
-         WHERE c.classid = 'pg_namespace'::regclass
-           AND (rel.relnamespace = ns.oid
+         WHERE schemas IS NOT NULL
+           AND (rel.relnamespace = ANY (schemas)
                 OR EXISTS (SELECT FROM orm_ext.model_generated_functions g JOIN pg_proc p ON p.oid = g.function
-                            WHERE g.model_table = m.model_table AND p.pronamespace = ns.oid))
+                            WHERE g.model_table = m.model_table AND p.pronamespace = ANY (schemas)))
     LOOP
         UPDATE orm_ext.model_registry m
            SET api_schema = (SELECT n.nspname FROM orm_ext.model_generated_functions g
@@ -1251,15 +1347,13 @@ BEGIN
            AND NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.api_schema);
         PERFORM orm_ext.model_generate(t);
     END LOOP;
+    IF rels IS NULL THEN
+        RETURN;
+    END IF;
     FOR t IN
         SELECT DISTINCT m.model_table
-          FROM pg_event_trigger_ddl_commands() c
-          LEFT JOIN pg_index i ON c.classid = 'pg_class'::regclass AND i.indexrelid = c.objid
-          LEFT JOIN pg_trigger tg ON c.classid = 'pg_trigger'::regclass AND tg.oid = c.objid
-          JOIN orm_ext.model_registry m
-            ON m.model_table::oid = CASE WHEN c.classid = 'pg_class'::regclass
-                                         THEN COALESCE(i.indrelid, c.objid)
-                                         WHEN c.classid = 'pg_trigger'::regclass THEN tg.tgrelid END
+          FROM unnest(rels) AS r(relid)
+          JOIN orm_ext.model_registry m ON m.model_table = r.relid::regclass
           JOIN pg_class rel ON rel.oid = m.model_table
     LOOP
         -- without a primary key (dropped and not yet replaced, or not yet
@@ -1285,28 +1379,37 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     f record;
+    rels regclass[];
+    procs oid[];
+    schemas name[];
 BEGIN
     IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
         RETURN;
     END IF;
+    -- what was dropped, read once; the registry tables are probed by key
+    SELECT array_agg(d.objid::regclass) FILTER (WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0),
+           array_agg(d.objid) FILTER (WHERE d.classid = 'pg_proc'::regclass),
+           array_agg(d.object_name::name) FILTER (WHERE d.classid = 'pg_namespace'::regclass)
+      INTO rels, procs, schemas
+      FROM pg_event_trigger_dropped_objects() d;
     -- a table dropped by a cascade (DROP SCHEMA ... CASCADE) takes the
     -- functions that return its row type with it, but not _delete and _page
-    FOR f IN SELECT g.function FROM orm_ext.model_generated_functions g
-               JOIN pg_event_trigger_dropped_objects() d
-                 ON d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = g.model_table::oid
-              WHERE EXISTS (SELECT FROM pg_proc p WHERE p.oid = g.function)
-                AND NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() d2
-                                 WHERE d2.classid = 'pg_proc'::regclass AND d2.objid = g.function::oid) LOOP
-        EXECUTE format('DROP FUNCTION %s', f.function);
-    END LOOP;
-    DELETE FROM orm_ext.model_generated_functions g
-     USING pg_event_trigger_dropped_objects() d
-     WHERE (d.classid = 'pg_proc'::regclass AND d.objid = g.function::oid)
-        OR (d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = g.model_table::oid);
-    DELETE FROM orm_ext.model_registry m
-     USING pg_event_trigger_dropped_objects() d
-     WHERE (d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND d.objid = m.model_table::oid)
-        OR (d.classid = 'pg_namespace'::regclass AND d.object_name = m.api_schema);
+    IF rels IS NOT NULL THEN
+        FOR f IN SELECT g.function FROM orm_ext.model_generated_functions g
+                  WHERE g.model_table = ANY (rels)
+                    AND EXISTS (SELECT FROM pg_proc p WHERE p.oid = g.function)
+                    AND NOT g.function::oid = ANY (COALESCE(procs, '{}')) LOOP
+            EXECUTE format('DROP FUNCTION %s', f.function);
+        END LOOP;
+        DELETE FROM orm_ext.model_generated_functions g WHERE g.model_table = ANY (rels);
+        DELETE FROM orm_ext.model_registry m WHERE m.model_table = ANY (rels);
+    END IF;
+    IF procs IS NOT NULL THEN
+        DELETE FROM orm_ext.model_generated_functions g WHERE g.function::oid = ANY (procs);
+    END IF;
+    IF schemas IS NOT NULL THEN
+        DELETE FROM orm_ext.model_registry m WHERE m.api_schema = ANY (schemas);
+    END IF;
 END;
 $$;
 COMMENT ON FUNCTION orm_ext.model_sql_drop() IS

@@ -1,0 +1,514 @@
+/*-------------------------------------------------------------------------
+ *
+ * exec.c
+ *	  Running the statement of a generated function with a plan kept for
+ *	  the life of the backend.
+ *
+ * A generated function written in SQL is parsed and planned again each time
+ * a query calls it: SQL functions keep their plans only for the duration of
+ * the calling query.  For a primary-key lookup or a single-row INSERT that
+ * planning costs more than running the statement.  So _create, _upsert and
+ * _delete are one-line SQL functions whose body,
+ *
+ *		SELECT orm_ext.model_row_exec('<statement>', NULL::<row type>, $1, ...)
+ *
+ * the planner inlines into the calling query (_get's calls model_row_get(),
+ * below).  model_row_query() and model_row_exec() prepare the statement once
+ * per backend through SPI, keep the plan, and run it with the arguments.  The plan cache of the server
+ * re-plans a kept plan after DDL on the tables it reads and when the role or
+ * row-security setting it was planned for changes, so privileges and RLS
+ * policies apply exactly as they would to the statement written out.
+ *
+ * The statement must return at most one row of one column, of the type of
+ * the second argument; its value (or NULL for no row) is the result.
+ *
+ * _get goes one step further: model_row_get() looks the key up in the
+ * primary key index itself, as the executor would, when nothing but the
+ * table's SELECT privilege stands between the caller and the row (no row
+ * security, no ExecutorCheckPerms_hook).  Otherwise it runs the statement.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "parser/parse_coerce.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+#include "orm_ext.h"
+
+PG_FUNCTION_INFO_V1(orm_ext_model_row_query);
+PG_FUNCTION_INFO_V1(orm_ext_model_row_exec);
+PG_FUNCTION_INFO_V1(orm_ext_model_row_get);
+PG_FUNCTION_INFO_V1(orm_ext_model_statement_check);
+
+/*
+ * At most this many kept plans per backend; statements beyond them are
+ * prepared for each call.  Kept plans are never freed: a call may be running
+ * one further up the stack (a generated function called from a statement
+ * that one of them runs), so replacing it could free a plan in use.
+ */
+#define MODEL_PLAN_CACHE_LIMIT 4096
+
+/*
+ * The key is the statement's text after its argument types, "23,25;SELECT
+ * ...", so that the same text called with other types gets its own plan.
+ */
+typedef struct ModelPlanKey
+{
+	const char *key;			/* in ModelPlanContext */
+} ModelPlanKey;
+
+typedef struct ModelPlanEntry
+{
+	ModelPlanKey key;
+	SPIPlanPtr	plan;			/* kept (SPI_keepplan), or NULL */
+} ModelPlanEntry;
+
+static HTAB *ModelPlans = NULL;
+static MemoryContext ModelPlanContext = NULL;
+
+static uint32
+ModelPlanHash(const void *key, Size keysize)
+{
+	const char *k = ((const ModelPlanKey *) key)->key;
+
+	return hash_bytes((const unsigned char *) k, strlen(k));
+}
+
+static int
+ModelPlanMatch(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(((const ModelPlanKey *) key1)->key,
+				  ((const ModelPlanKey *) key2)->key);
+}
+
+static void
+ModelPlansInit(void)
+{
+	HASHCTL		ctl;
+
+	ModelPlanContext = AllocSetContextCreate(TopMemoryContext,
+											 "orm_ext model plans",
+											 ALLOCSET_SMALL_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(ModelPlanKey);
+	ctl.entrysize = sizeof(ModelPlanEntry);
+	ctl.hash = ModelPlanHash;
+	ctl.match = ModelPlanMatch;
+	ctl.hcxt = ModelPlanContext;
+	ModelPlans = hash_create("orm_ext model plans", 256, &ctl,
+							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
+							 HASH_CONTEXT);
+}
+
+static SPIPlanPtr
+ModelPrepare(const char *query, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s",
+			 SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/*
+ * The kept plan of "query" for these argument types, prepared now if this
+ * backend has not seen the statement with them.  Must be called inside
+ * SPI_connect(); a plan that is not kept (the cache is full) goes with
+ * SPI_finish().
+ */
+static SPIPlanPtr
+ModelPlanFor(const char *query, int nargs, Oid *argtypes)
+{
+	StringInfoData buf;
+	ModelPlanKey key;
+	ModelPlanEntry *entry;
+	bool		found;
+	SPIPlanPtr	plan;
+
+	if (ModelPlans == NULL)
+		ModelPlansInit();
+
+	initStringInfo(&buf);
+	for (int i = 0; i < nargs; i++)
+		appendStringInfo(&buf, "%s%u", i > 0 ? "," : "", argtypes[i]);
+	appendStringInfoChar(&buf, ';');
+	appendStringInfoString(&buf, query);
+	key.key = buf.data;
+
+	entry = (ModelPlanEntry *) hash_search(ModelPlans, &key, HASH_FIND, NULL);
+	if (entry != NULL && entry->plan != NULL)
+		return entry->plan;
+	if (entry == NULL &&
+		hash_get_num_entries(ModelPlans) >= MODEL_PLAN_CACHE_LIMIT)
+		return ModelPrepare(query, nargs, argtypes);
+
+	/* prepare first: an error leaves the table as it was */
+	plan = ModelPrepare(query, nargs, argtypes);
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	entry = (ModelPlanEntry *) hash_search(ModelPlans, &key, HASH_ENTER,
+										   &found);
+	if (!found)
+		entry->key.key = MemoryContextStrdup(ModelPlanContext, buf.data);
+	entry->plan = plan;
+	return plan;
+}
+
+/*
+ * Run the statement in argument 0 with arguments "first" onwards, and return
+ * its value, which must be of the type of argument "protoarg".
+ */
+static Datum
+ModelRowCall(FunctionCallInfo fcinfo, bool read_only, const char *fname,
+			 int protoarg, int first)
+{
+	char	   *query;
+	Oid			rowtype;
+	int			nargs = PG_NARGS() - first;
+	Oid		   *argtypes = NULL;
+	Datum	   *values = NULL;
+	char	   *nulls = NULL;
+	SPIPlanPtr	plan;
+	int			rc;
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: the statement must not be NULL", fname)));
+	rowtype = get_fn_expr_argtype(fcinfo->flinfo, protoarg);
+	if (!OidIsValid(rowtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: could not determine the result type", fname)));
+	if (get_fn_expr_variadic(fcinfo->flinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s does not take its arguments as a VARIADIC array",
+						fname),
+				 errhint("Pass each argument of the statement separately.")));
+
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (nargs > 0)
+	{
+		argtypes = palloc(nargs * sizeof(Oid));
+		values = palloc(nargs * sizeof(Datum));
+		nulls = palloc(nargs * sizeof(char));
+		for (int i = 0; i < nargs; i++)
+		{
+			argtypes[i] = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+			if (!OidIsValid(argtypes[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("%s: could not determine the type of argument %d",
+								fname, first + i + 1)));
+			values[i] = PG_GETARG_DATUM(first + i);
+			nulls[i] = PG_ARGISNULL(first + i) ? 'n' : ' ';
+			if (argtypes[i] == UNKNOWNOID)
+			{
+				/* an untyped literal arrives as a C string: pass it as text */
+				argtypes[i] = TEXTOID;
+				if (!PG_ARGISNULL(first + i))
+					values[i] = CStringGetTextDatum(DatumGetCString(values[i]));
+			}
+		}
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = ModelPlanFor(query, nargs, argtypes);
+	rc = SPI_execute_plan(plan, values, nulls, read_only, 2);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	if (SPI_tuptable == NULL || SPI_tuptable->tupdesc->natts != 1 ||
+		TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid != rowtype)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s: the statement must return one column of type %s",
+						fname, format_type_be(rowtype))));
+	if (SPI_processed > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("%s: the statement returned more than one row",
+						fname)));
+	if (SPI_processed == 1)
+	{
+		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+							   1, &isnull);
+		if (!isnull)
+		{
+			int16		typlen;
+			bool		typbyval;
+
+			get_typlenbyval(rowtype, &typlen, &typbyval);
+			result = SPI_datumTransfer(result, typbyval, typlen);
+		}
+	}
+	SPI_finish();
+
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/*
+ * model_row_query(statement text, proto anyelement, VARIADIC "any")
+ *		-> anyelement
+ *
+ * Runs a read-only statement (STABLE: it sees the snapshot of the calling
+ * query).
+ */
+Datum
+orm_ext_model_row_query(PG_FUNCTION_ARGS)
+{
+	return ModelRowCall(fcinfo, true, "model_row_query", 1, 2);
+}
+
+/*
+ * model_row_exec(statement text, proto anyelement, VARIADIC "any")
+ *		-> anyelement
+ *
+ * Runs a statement that may write (VOLATILE).
+ */
+Datum
+orm_ext_model_row_exec(PG_FUNCTION_ARGS)
+{
+	return ModelRowCall(fcinfo, false, "model_row_exec", 1, 2);
+}
+
+/*
+ * Look up the row of table "relid" whose primary key equals the arguments
+ * from "first" on, skipping rows whose column "deleted" (if not NULL) is not
+ * NULL.  Returns false, having done nothing, when the lookup must be left to
+ * the executor: the table is not a plain table with a valid immediate
+ * primary key over columns, row security or a permission hook may have a
+ * say, the caller lacks SELECT on any column, or the arguments do not fit
+ * the key.
+ */
+static bool
+ModelFastGet(FunctionCallInfo fcinfo, Oid relid, const char *deleted,
+			 Oid rowtype, int first, Datum *result, bool *isnull)
+{
+	int			nkeys = PG_NARGS() - first;
+	Oid			userid = GetUserId();
+	Relation	rel;
+	Relation	idx = NULL;
+	Oid			pkoid;
+	AttrNumber	deleted_attnum = InvalidAttrNumber;
+	ScanKeyData keys[INDEX_MAX_KEYS];
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		ok = false;
+
+	if (ExecutorCheckPerms_hook != NULL || nkeys <= 0 || nkeys > INDEX_MAX_KEYS)
+		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
+		return false;
+	if (pg_class_aclcheck(relid, userid, ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(relid, userid, ACL_SELECT,
+								  ACLMASK_ALL) != ACLCHECK_OK)
+		return false;
+
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		return false;
+	/* rows of inheritance children are not in the parent's index */
+	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		rel->rd_rel->relhassubclass ||
+		rel->rd_rel->reltype != rowtype)
+		goto done;
+	if (deleted != NULL)
+	{
+		deleted_attnum = get_attnum(relid, deleted);
+		if (deleted_attnum <= 0)
+			goto done;
+	}
+	pkoid = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pkoid))
+		goto done;
+	idx = index_open(pkoid, AccessShareLock);
+	if (!idx->rd_index->indisvalid || !idx->rd_index->indimmediate ||
+		idx->rd_rel->relam != BTREE_AM_OID ||
+		IndexRelationGetNumberOfKeyAttributes(idx) != nkeys)
+		goto done;
+
+	for (int i = 0; i < nkeys; i++)
+	{
+		Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+		Oid			opcintype = idx->rd_opcintype[i];
+		Oid			eqop;
+
+		if (idx->rd_index->indkey.values[i] == 0 ||
+			!OidIsValid(argtype) || !IsBinaryCoercible(argtype, opcintype))
+			goto done;
+		eqop = get_opfamily_member(idx->rd_opfamily[i], opcintype, opcintype,
+								   BTEqualStrategyNumber);
+		if (!OidIsValid(eqop))
+			goto done;
+		if (PG_ARGISNULL(first + i))
+		{
+			/* a primary key is never NULL: no row */
+			*isnull = true;
+			ok = true;
+			goto done;
+		}
+		ScanKeyEntryInitialize(&keys[i], 0, i + 1, BTEqualStrategyNumber,
+							   opcintype, idx->rd_indcollation[i],
+							   get_opcode(eqop), PG_GETARG_DATUM(first + i));
+	}
+
+	*isnull = true;
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, GetActiveSnapshot(), nkeys, 0);
+	index_rescan(scan, keys, nkeys, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		if (deleted_attnum != InvalidAttrNumber)
+		{
+			bool		deleted_null;
+
+			(void) slot_getattr(slot, deleted_attnum, &deleted_null);
+			if (!deleted_null)
+				continue;
+		}
+		/*
+		 * Form the row from the slot's values, not from the stored tuple,
+		 * which lacks the columns added since it was written (their default
+		 * is in the catalog); heap_copy_tuple_as_datum() also brings any
+		 * TOASTed value inline.
+		 */
+		slot_getallattrs(slot);
+		*result = heap_copy_tuple_as_datum(heap_form_tuple(slot->tts_tupleDescriptor,
+														   slot->tts_values,
+														   slot->tts_isnull),
+										   slot->tts_tupleDescriptor);
+		*isnull = false;
+		break;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	ok = true;
+
+done:
+	if (idx != NULL)
+		index_close(idx, NoLock);
+	relation_close(rel, NoLock);
+	return ok;
+}
+
+/*
+ * model_row_get(statement text, tbl regclass, deleted name, proto anyelement,
+ *				 VARIADIC key "any") -> anyelement
+ *
+ * The row of tbl with this primary key (NULL when it is absent, soft-deleted
+ * through column "deleted", or not visible).  "statement" is the equivalent
+ * SELECT over $1, $2, ..., run when the lookup cannot be done directly.
+ */
+Datum
+orm_ext_model_row_get(PG_FUNCTION_ARGS)
+{
+	Oid			rowtype;
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model_row_get: the statement must not be NULL")));
+	rowtype = get_fn_expr_argtype(fcinfo->flinfo, 3);
+	if (!PG_ARGISNULL(1) && OidIsValid(rowtype) &&
+		!get_fn_expr_variadic(fcinfo->flinfo) &&
+		ModelFastGet(fcinfo, PG_GETARG_OID(1),
+					 PG_ARGISNULL(2) ? NULL : NameStr(*PG_GETARG_NAME(2)),
+					 rowtype, 4, &result, &isnull))
+	{
+		if (isnull)
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(result);
+	}
+	return ModelRowCall(fcinfo, true, "model_row_get", 3, 4);
+}
+
+/*
+ * model_statement_check(statement text, argtypes regtype[]) -> void
+ *
+ * Parses and analyses the statement with parameters of these types
+ * and throws the plan away, so that model generation reports a statement
+ * that no longer fits the table (a renamed column: 42703) as CREATE FUNCTION
+ * would for a SQL body.  Like CREATE FUNCTION, it checks nothing while
+ * check_function_bodies is off (pg_restore).
+ */
+Datum
+orm_ext_model_statement_check(PG_FUNCTION_ARGS)
+{
+	char	   *query;
+	ArrayType  *types;
+	Datum	   *elems;
+	bool	   *elemnulls;
+	int			nargs;
+	Oid		   *argtypes;
+	SPIPlanPtr	plan;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model_statement_check: arguments must not be NULL")));
+	if (!check_function_bodies)
+		PG_RETURN_VOID();
+
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	types = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(types) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("model_statement_check: argtypes must be one-dimensional")));
+	deconstruct_array(types, REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &elems, &elemnulls, &nargs);
+	argtypes = palloc((nargs > 0 ? nargs : 1) * sizeof(Oid));
+	for (int i = 0; i < nargs; i++)
+	{
+		if (elemnulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model_statement_check: argtypes must not contain NULL")));
+		argtypes[i] = DatumGetObjectId(elems[i]);
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s",
+			 SPI_result_code_string(SPI_result));
+	SPI_freeplan(plan);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
