@@ -32,7 +32,8 @@ SQL_PARTS = \
 	src/enum.sql \
 	src/rls.sql \
 	src/ledger/ledger.sql \
-	src/model/model.sql
+	src/model/model.sql \
+	src/model/relationships.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 # hand-written upgrade scripts, once a version has been released

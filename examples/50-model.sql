@@ -89,6 +89,12 @@ ALTER TABLE blog.posts ADD COLUMN body text NOT NULL DEFAULT '';
 SELECT pg_get_function_arguments('blog.posts_create'::regproc) AS posts_create_arguments;
 SELECT model, "table", api_schema, deleted_at_column, version_column FROM orm_ext.models ORDER BY model;
 
+-- Relationships come from the foreign keys: posts.author_id gives posts.author
+-- and users.posts, each with a typed navigation function.
+SELECT model, name, kind, target, columns, target_columns FROM orm_ext.model_relationships ORDER BY model, name;
+SELECT p.slug, (blog.posts_author(p)).username AS author FROM blog.posts_list(order_by => ARRAY['slug']) AS p;
+SELECT u.username, ARRAY(SELECT p.slug FROM blog.users_posts(u) AS p) AS posts FROM blog.users_list() AS u;
+
 -- DROP TABLE drops the functions and forgets the model.
 DROP TABLE blog.posts, blog.users;
 SELECT count(*) AS models_left, (SELECT count(*) FROM pg_proc WHERE pronamespace = 'blog'::regnamespace) AS functions_left

@@ -37,8 +37,10 @@ CREATE TABLE orm_ext.model_generated_functions (
     model_table pg_catalog.regclass NOT NULL,
     kind        pg_catalog.text NOT NULL,
     function    pg_catalog.regprocedure NOT NULL UNIQUE,
+    reads       pg_catalog.regclass,  -- another table the function reads (an association table)
     PRIMARY KEY (model_table, kind)
 );
+CREATE INDEX ON orm_ext.model_generated_functions (reads) WHERE reads IS NOT NULL;
 SELECT pg_catalog.pg_extension_config_dump('orm_ext.model_generated_functions', '');
 COMMENT ON TABLE orm_ext.model_generated_functions IS
     'orm_ext: the functions generated for each model; orm_ext replaces or drops only these';
@@ -453,6 +455,8 @@ BEGIN
         EXECUTE format('DROP TRIGGER orm_ext_timestamps ON %s', qname);
     END IF;
     DELETE FROM orm_ext.model_registry m WHERE m.model_table = tbl;
+    -- the relationships of the models it was linked to
+    PERFORM orm_ext.model_refresh_relationships(ARRAY[tbl::oid]);
 END;
 $$;
 COMMENT ON FUNCTION orm_ext.model_unregister(pg_catalog.regclass) IS
@@ -487,6 +491,10 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
+        RETURN;
+    END IF;
+    PERFORM orm_ext.model_drop_relationships_before_drop(tbl);
     IF EXISTS (SELECT FROM orm_ext.model_registry m
                  JOIN pg_class c ON c.oid = m.model_table
                 WHERE m.model_table = tbl AND pg_has_role(CURRENT_USER, c.relowner, 'USAGE')) THEN
@@ -509,7 +517,7 @@ COMMENT ON FUNCTION orm_ext.model_drop_functions_before_drop(pg_catalog.regclass
 CREATE FUNCTION orm_ext.model_put_function(tbl pg_catalog.regclass, kind pg_catalog.text,
                                            api_schema pg_catalog.name, fname pg_catalog.text,
                                            params pg_catalog.text, body pg_catalog.text,
-                                           comment pg_catalog.text)
+                                           comment pg_catalog.text, reads pg_catalog.regclass DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -601,12 +609,12 @@ BEGIN
         EXECUTE format('ALTER FUNCTION %s OWNER TO %s', newproc::regprocedure, owner::regrole);
     END IF;
 
-    INSERT INTO orm_ext.model_generated_functions AS g (model_table, kind, function)
-    VALUES (tbl, kind, newproc)
-    ON CONFLICT (model_table, kind) DO UPDATE SET function = EXCLUDED.function;
+    INSERT INTO orm_ext.model_generated_functions AS g (model_table, kind, function, reads)
+    VALUES (tbl, kind, newproc, reads)
+    ON CONFLICT (model_table, kind) DO UPDATE SET function = EXCLUDED.function, reads = EXCLUDED.reads;
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_put_function(pg_catalog.regclass, pg_catalog.text, pg_catalog.name, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION orm_ext.model_put_function(pg_catalog.regclass, pg_catalog.text, pg_catalog.name, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.regclass) IS
     'creates or replaces one generated function of a model, refusing (42723) to replace a function orm_ext did not generate for it';
 
 -- (Re)generate every function of a registered model from the catalogs.
@@ -828,6 +836,9 @@ BEGIN
         'page_size integer DEFAULT 50, after pg_catalog.text DEFAULT NULL',
         format('RETURNS pg_catalog.jsonb LANGUAGE sql STABLE SECURITY INVOKER AS %L', body),
         label || ': {"items": [...], "next_cursor": ...}, keyset pagination over _list''s arguments');
+
+    -- its relationships and those of the models linked to it
+    PERFORM orm_ext.model_refresh_relationships(ARRAY[tbl::oid]);
 END;
 $$;
 COMMENT ON FUNCTION orm_ext.model_generate(pg_catalog.regclass) IS
@@ -1324,7 +1335,10 @@ BEGIN
                              COALESCE((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = c.objid), c.objid)
                          WHEN 'pg_trigger'::regclass THEN
                              (SELECT tg.tgrelid FROM pg_trigger tg WHERE tg.oid = c.objid)
-                     END) FILTER (WHERE c.classid IN ('pg_class'::regclass, 'pg_trigger'::regclass))
+                         WHEN 'pg_constraint'::regclass THEN
+                             (SELECT co.conrelid FROM pg_constraint co WHERE co.oid = c.objid)
+                     END) FILTER (WHERE c.classid IN ('pg_class'::regclass, 'pg_trigger'::regclass,
+                                                      'pg_constraint'::regclass))
       INTO schemas, rels
       FROM pg_event_trigger_ddl_commands() c;
     -- ALTER SCHEMA ... RENAME: follow a renamed api schema, and regenerate
@@ -1336,7 +1350,9 @@ BEGIN
          WHERE schemas IS NOT NULL
            AND (rel.relnamespace = ANY (schemas)
                 OR EXISTS (SELECT FROM orm_ext.model_generated_functions g JOIN pg_proc p ON p.oid = g.function
-                            WHERE g.model_table = m.model_table AND p.pronamespace = ANY (schemas)))
+                            WHERE g.model_table = m.model_table AND p.pronamespace = ANY (schemas))
+                OR EXISTS (SELECT FROM orm_ext.model_generated_functions g JOIN pg_class rc ON rc.oid = g.reads
+                            WHERE g.model_table = m.model_table AND rc.relnamespace = ANY (schemas)))
     LOOP
         UPDATE orm_ext.model_registry m
            SET api_schema = (SELECT n.nspname FROM orm_ext.model_generated_functions g
@@ -1349,6 +1365,23 @@ BEGIN
     END LOOP;
     IF rels IS NULL THEN
         RETURN;
+    END IF;
+    -- functions that read one of these tables (an association table whose
+    -- keys may have changed or gone)
+    IF EXISTS (SELECT FROM orm_ext.model_generated_functions g WHERE g.reads = ANY (rels::regclass[])) THEN
+        PERFORM orm_ext.model_refresh_relationships(
+            ARRAY(SELECT DISTINCT g.model_table::oid FROM orm_ext.model_generated_functions g
+                   WHERE g.reads = ANY (rels::regclass[])));
+    END IF;
+    -- a table that is not a model may link models through its foreign keys
+    -- (an association table): regenerate the relationships of their targets
+    IF EXISTS (SELECT FROM pg_constraint c
+                WHERE c.contype = 'f' AND c.conrelid = ANY (rels)
+                  AND NOT EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = c.conrelid::regclass)
+                  AND EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = c.confrelid::regclass)) THEN
+        PERFORM orm_ext.model_refresh_relationships(
+            ARRAY(SELECT DISTINCT c.confrelid FROM pg_constraint c
+                   WHERE c.contype = 'f' AND c.conrelid = ANY (rels)));
     END IF;
     FOR t IN
         SELECT DISTINCT m.model_table
