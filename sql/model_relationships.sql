@@ -59,6 +59,17 @@ SET search_path = blog, public;
 SELECT p.title, (p.posts_author).username FROM blog.posts AS p ORDER BY p.id;
 RESET search_path;
 
+-- _fetch: the graph in one statement, with options on to-many steps
+SELECT jsonb_pretty(blog.users_fetch(1, '{posts, posts.comments, posts.comments.replies, posts.tags, profiles}'));
+SELECT blog.posts_fetch(3, '{author, "comments(limit=1,order=id desc)"}');
+SELECT blog.users_fetch(2, '{"posts(order=title desc)", posts.author}') -> 'posts';
+SELECT blog.posts_fetch(1) IS NULL AS soft_deleted_is_null, blog.users_fetch(42) IS NULL AS absent_is_null;
+\set VERBOSITY terse
+SELECT blog.users_fetch(1, '{posts.nope}');
+SELECT blog.users_fetch(1, '{"posts(limit=0)"}');
+SELECT blog.users_fetch(1, '{"profiles(limit=1)"}');
+\set VERBOSITY default
+
 -- DROP TABLE of the association table and of a target drops what used them
 DROP TABLE blog.post_tags;
 DROP TABLE blog.profiles;

@@ -1,5 +1,5 @@
 -- model_register() and model_unregister(): what registration creates (the
--- registry row, seven typed functions, the timestamps trigger), every
+-- registry row, eight typed functions, the timestamps trigger), every
 -- option and every refusal with its SQLSTATE, name collisions with other
 -- models and with hand-written functions, re-registration, unregistration,
 -- the introspection views, ledger columns, and registration by a
@@ -7,7 +7,7 @@
 -- ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(175);
+SELECT plan(178);
 SET LOCAL client_min_messages = warning;         -- DROP TRIGGER IF EXISTS notices are expected
 
 \ir lib/detail_of.sql
@@ -88,32 +88,39 @@ SELECT results_eq($$SELECT model, "table", api_schema::text COLLATE "default", o
 SELECT results_eq($$SELECT * FROM pg_temp.signatures('blog.users')$$,
     $$VALUES ('create', 'email text DEFAULT NULL::text, name text DEFAULT ''anon''::text, bio text DEFAULT NULL::text', 'blog.users'),
              ('delete', 'id bigint', 'boolean'),
+             ('fetch', 'id bigint, include text[] DEFAULT ''{}''::text[]', 'jsonb'),
              ('get', 'id bigint', 'blog.users'),
              ('list', 'filter jsonb DEFAULT ''{}''::jsonb, order_by text[] DEFAULT NULL::text[], page_size integer DEFAULT 50, after text DEFAULT NULL::text', 'SETOF blog.users'),
              ('page', 'filter jsonb DEFAULT ''{}''::jsonb, order_by text[] DEFAULT NULL::text[], page_size integer DEFAULT 50, after text DEFAULT NULL::text', 'jsonb'),
              ('update', 'id bigint, patch jsonb', 'blog.users'),
              ('upsert', 'email text DEFAULT NULL::text, name text DEFAULT ''anon''::text, bio text DEFAULT NULL::text', 'blog.users')$$,
-    'seven functions with the documented signatures (the identity ALWAYS id is no parameter of create/upsert)');
+    'eight functions with the documented signatures (the identity ALWAYS id is no parameter of create/upsert)');
 SELECT is(pg_temp.functions_in('blog'),
-          ARRAY['blog.users_create(text,text,text)', 'blog.users_delete(bigint)', 'blog.users_get(bigint)',
+          ARRAY['blog.users_create(text,text,text)', 'blog.users_delete(bigint)', 'blog.users_fetch(bigint,text[])', 'blog.users_get(bigint)',
                 'blog.users_list(jsonb,text[],integer,text)', 'blog.users_page(jsonb,text[],integer,text)',
                 'blog.users_update(bigint,jsonb)', 'blog.users_upsert(text,text,text)'],
           'they live in the table''s schema and are named <table>_<kind>');
 SELECT results_eq($$SELECT count(*), count(*) FILTER (WHERE obj_description(function, 'pg_proc') IS NOT NULL),
                            count(*) FILTER (WHERE obj_description(function, 'pg_proc') LIKE 'orm_ext model users of table blog.users: %')
                       FROM orm_ext.model_functions$$,
-                  $$VALUES (7::bigint, 7::bigint, 7::bigint)$$, 'every generated function has a COMMENT naming model and table');
+                  $$VALUES (8::bigint, 8::bigint, 8::bigint)$$, 'every generated function has a COMMENT naming model and table');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function
             WHERE NOT p.prosecdef AND p.proowner = current_user::regrole AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'sql')),
-          7::bigint, 'all are SQL functions, SECURITY INVOKER, owned by the registering role');
+          8::bigint, 'all are SQL functions, SECURITY INVOKER, owned by the registering role');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f
              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = f.function AND d.deptype = 'e'),
           0::bigint, 'none is a member of the extension');
 SELECT results_eq($$SELECT kind, provolatile::text FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function ORDER BY 1$$,
-                  $$VALUES ('create', 'v'), ('delete', 'v'), ('get', 's'), ('list', 's'), ('page', 's'), ('update', 'v'), ('upsert', 'v')$$,
-                  'get, list and page are STABLE; create, update, upsert and delete VOLATILE');
+                  $$VALUES ('create', 'v'), ('delete', 'v'), ('fetch', 's'), ('get', 's'), ('list', 's'), ('page', 's'), ('update', 'v'), ('upsert', 'v')$$,
+                  'get, list, page and fetch are STABLE; create, update, upsert and delete VOLATILE');
 SELECT is(pg_temp.triggers_of('blog.users'), ARRAY[]::text[], 'without the option timestamps no trigger is installed');
 SELECT is((SELECT email FROM blog.users_get(1)), 'a@example.com', 'users_get works on the existing row');
+SELECT is(blog.users_fetch(1), '{"id": 1, "email": "a@example.com", "name": "anon", "bio": null}'::jsonb,
+          'users_fetch returns the row as jsonb');
+SELECT is(blog.users_fetch(2), NULL::jsonb, 'users_fetch of an absent key: NULL');
+SELECT alike(obj_description('blog.users_fetch(bigint,text[])'::regprocedure, 'pg_proc'),
+             'orm_ext model users of table blog.users: the row with this primary key as jsonb%',
+             'users_fetch''s COMMENT says it returns the row as jsonb');
 
 -------------------------------------------------------------------------------
 -- refusals: the arguments
@@ -213,7 +220,7 @@ SELECT throws_ok($$SELECT orm_ext.model_register('blog.posts', '{"timestamps": t
                  '22023', NULL, 'the soft_delete column also a timestamps column: 22023');
 SELECT is(pg_temp.model_count(), 1::bigint, 'none of the refused calls registered a model');
 SELECT is(pg_temp.functions_in('blog'),
-          ARRAY['blog.users_create(text,text,text)', 'blog.users_delete(bigint)', 'blog.users_get(bigint)',
+          ARRAY['blog.users_create(text,text,text)', 'blog.users_delete(bigint)', 'blog.users_fetch(bigint,text[])', 'blog.users_get(bigint)',
                 'blog.users_list(jsonb,text[],integer,text)', 'blog.users_page(jsonb,text[],integer,text)',
                 'blog.users_update(bigint,jsonb)', 'blog.users_upsert(text,text,text)'],
           'or created a function');
@@ -276,7 +283,7 @@ SELECT is((SELECT options FROM orm_ext.models WHERE "table" = '"Data ""S"""."Ord
           'and the options document as given');
 SELECT is(pg_temp.functions_in('My Api'),
           ARRAY['"My Api"."it''s_create"(integer,text,character varying)', '"My Api"."it''s_delete"(text,integer)',
-                '"My Api"."it''s_get"(text,integer)', '"My Api"."it''s_list"(jsonb,text[],integer,text)',
+                '"My Api"."it''s_fetch"(text,integer,text[])', '"My Api"."it''s_get"(text,integer)', '"My Api"."it''s_list"(jsonb,text[],integer,text)',
                 '"My Api"."it''s_page"(jsonb,text[],integer,text)', '"My Api"."it''s_update"(text,integer,jsonb)',
                 '"My Api"."it''s_upsert"(integer,text,character varying)'],
           'the functions are in "My Api", named it''s_<kind>');
@@ -400,7 +407,7 @@ SELECT throws_ok($$SELECT orm_ext.model_register('shop.items', '{"name": "things
 SELECT lives_ok($$SELECT orm_ext.model_register('shop.items', '{"name": "item"}')$$,
                 'registered under another name, it works');
 SELECT is(pg_temp.functions_in('shop'),
-          ARRAY['shop.item_create(integer,text)', 'shop.item_delete(integer)', 'shop.item_get(integer)',
+          ARRAY['shop.item_create(integer,text)', 'shop.item_delete(integer)', 'shop.item_fetch(integer,text[])', 'shop.item_get(integer)',
                 'shop.item_list(jsonb,text[],integer,text)', 'shop.item_page(jsonb,text[],integer,text)',
                 'shop.item_update(integer,jsonb)', 'shop.item_upsert(integer,text)',
                 'shop.items_get(integer)', 'shop.things_list()'],
@@ -414,7 +421,7 @@ SELECT lives_ok($$SELECT orm_ext.model_register('blog.users')$$, 're-registering
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users', '{}')$$, 'and again');
 SELECT results_eq($$SELECT kind, function::oid FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass ORDER BY kind$$,
                   $$SELECT kind, oid FROM oids_before ORDER BY kind$$,
-                  'is idempotent: the same seven functions, replaced in place (same OIDs)');
+                  'is idempotent: the same eight functions, replaced in place (same OIDs)');
 SELECT is((SELECT count(*) FROM orm_ext.models WHERE "table" = 'blog.users'::regclass), 1::bigint, 'one registry row');
 
 ALTER TABLE blog.users ADD COLUMN created_at timestamptz, ADD COLUMN updated_at timestamptz;
@@ -434,7 +441,8 @@ SELECT is(pg_get_function_arguments('blog.users_create'::regproc),
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users', '{"name": "member"}')$$, 're-registering under another name');
 SELECT results_eq($$SELECT kind, function::text FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass ORDER BY kind$$,
                   $$VALUES ('create', 'blog.member_create(text,text,text,timestamp with time zone,timestamp with time zone)'),
-                           ('delete', 'blog.member_delete(bigint)'), ('get', 'blog.member_get(bigint)'),
+                           ('delete', 'blog.member_delete(bigint)'), ('fetch', 'blog.member_fetch(bigint,text[])'),
+                           ('get', 'blog.member_get(bigint)'),
                            ('list', 'blog.member_list(jsonb,text[],integer,text)'),
                            ('page', 'blog.member_page(jsonb,text[],integer,text)'),
                            ('update', 'blog.member_update(bigint,jsonb)'),
@@ -444,11 +452,11 @@ SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'blog'::regnamespac
           'and drops the old ones');
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users', '{"name": "member", "api_schema": "shop"}')$$,
                 're-registering into another api_schema');
-SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'shop'::regnamespace AND proname LIKE 'member\_%'), 7::bigint,
-          'creates the seven functions there');
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'shop'::regnamespace AND proname LIKE 'member\_%'), 8::bigint,
+          'creates the eight functions there');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'blog'::regnamespace AND proname LIKE 'member\_%'), 0::bigint,
           'and drops them from the old schema');
-SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass AND api_schema = 'shop'), 7::bigint,
+SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass AND api_schema = 'shop'), 8::bigint,
           'orm_ext.model_functions lists the new ones');
 SELECT is((SELECT email FROM shop.member_get(1)), 'a@example.com', 'and they work');
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users')$$, 'back to the defaults');
@@ -465,7 +473,7 @@ SELECT throws_ok($$SELECT orm_ext.model_unregister(NULL)$$, '22004', NULL, 'unre
 SELECT throws_ok($$SELECT orm_ext.model_unregister('blog.posts_view')$$, '42809', NULL, 'unregister a view: 42809');
 SELECT lives_ok($$SELECT orm_ext.model_unregister('"Data ""S"""."Order Items"')$$, 'unregister the hostile model');
 SELECT is(pg_temp.functions_in('My Api'),
-          ARRAY['"My Api".users_create(integer)', '"My Api".users_delete(integer)', '"My Api".users_get(integer)',
+          ARRAY['"My Api".users_create(integer)', '"My Api".users_delete(integer)', '"My Api".users_fetch(integer,text[])', '"My Api".users_get(integer)',
                 '"My Api".users_list(jsonb,text[],integer,text)', '"My Api".users_page(jsonb,text[],integer,text)',
                 '"My Api".users_update(integer,jsonb)', '"My Api".users_upsert(integer)'],
           'drops its functions (and only its: blog.people''s in the same schema stay)');
@@ -496,8 +504,8 @@ CREATE TABLE "Own ""S""".second (id int PRIMARY KEY, v text);
 SELECT lives_ok($$SELECT orm_ext.model_register('"Own ""S""".mine')$$,
                 'a non-superuser registers its own table (the registry''s policies let it)');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function
-            WHERE f."table" = '"Own ""S""".mine'::regclass AND p.proowner = 'tap_mreg_owner'::regrole), 7::bigint,
-          'and owns the seven functions');
+            WHERE f."table" = '"Own ""S""".mine'::regclass AND p.proowner = 'tap_mreg_owner'::regrole), 8::bigint,
+          'and owns the eight functions');
 SELECT throws_ok($$SELECT orm_ext.model_register('"Own ""S""".second', '{"api_schema": "locked"}')$$, '42501',
                  'permission denied for schema locked', 'an api_schema without CREATE privilege: 42501');
 SELECT lives_ok($$SELECT orm_ext.model_register('"Own ""S""".mine')$$, 'and re-registers it');
@@ -518,7 +526,7 @@ DELETE FROM orm_ext.model_registry;
 DELETE FROM orm_ext.model_generated_functions;
 SELECT is((SELECT count(*) FROM orm_ext.model_registry), 11::bigint,
           'but deleting from the registry directly touches none of the rows of tables it does not own');
-SELECT is((SELECT count(*) FROM orm_ext.model_generated_functions), 77::bigint, 'nor from the functions table');
+SELECT is((SELECT count(*) FROM orm_ext.model_generated_functions), 88::bigint, 'nor from the functions table');
 SELECT throws_ok($$INSERT INTO orm_ext.model_registry (model_table, model_name, api_schema, options)
                    VALUES ('"Own ""S""".mine', 'x', 'blog', '{}')
                    ON CONFLICT (model_table) DO UPDATE SET api_schema = 'blog'$$,
@@ -538,7 +546,8 @@ SET ROLE tap_mreg_owner;
 SELECT lives_ok($$SELECT orm_ext.model_unregister('"Own ""S""".mine')$$, 'the owner unregisters its model');
 RESET ROLE;
 SELECT is(pg_temp.functions_in('Own "S"'),
-          ARRAY['"Own ""S""".second_create(integer,text)', '"Own ""S""".second_delete(integer)', '"Own ""S""".second_get(integer)',
+          ARRAY['"Own ""S""".second_create(integer,text)', '"Own ""S""".second_delete(integer)', '"Own ""S""".second_fetch(integer,text[])',
+                '"Own ""S""".second_get(integer)',
                 '"Own ""S""".second_list(jsonb,text[],integer,text)', '"Own ""S""".second_page(jsonb,text[],integer,text)',
                 '"Own ""S""".second_update(integer,jsonb)', '"Own ""S""".second_upsert(integer,text)'],
           'its functions are gone, the other model''s stay');

@@ -837,6 +837,15 @@ BEGIN
         format('RETURNS pg_catalog.jsonb LANGUAGE sql STABLE SECURITY INVOKER AS %L', body),
         label || ': {"items": [...], "next_cursor": ...}, keyset pagination over _list''s arguments');
 
+    -- fetch: the row as jsonb with the relationships of include nested
+    body := format('SELECT orm_ext.model_row_query(orm_ext.model_fetch_statement(%L::pg_catalog.regclass, $%s), '
+                   'NULL::pg_catalog.jsonb, %s)', qname, npk + 1, array_to_string(pk_args, ', '));
+    PERFORM orm_ext.model_put_function(tbl, 'fetch', m.api_schema, m.model_name || '_fetch',
+        array_to_string(pk_params || CASE WHEN 'include' = ANY (pk_names) THEN 'pg_catalog.text[] DEFAULT ''{}'''
+                                          ELSE 'include pg_catalog.text[] DEFAULT ''{}''' END, ', '),
+        format('RETURNS pg_catalog.jsonb LANGUAGE sql STABLE SECURITY INVOKER AS %L', body),
+        label || ': the row with this primary key as jsonb, with the relationships named in include nested in it; NULL when absent');
+
     -- its relationships and those of the models linked to it
     PERFORM orm_ext.model_refresh_relationships(ARRAY[tbl::oid]);
 END;
@@ -1319,8 +1328,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t regclass;
+    r oid;
     schemas oid[];
     rels oid[];
+    models oid[] := '{}';
 BEGIN
     -- nothing registered: nothing to look at
     IF NOT EXISTS (SELECT FROM orm_ext.model_registry) THEN
@@ -1366,29 +1377,31 @@ BEGIN
     IF rels IS NULL THEN
         RETURN;
     END IF;
-    -- functions that read one of these tables (an association table whose
-    -- keys may have changed or gone)
-    IF EXISTS (SELECT FROM orm_ext.model_generated_functions g WHERE g.reads = ANY (rels::regclass[])) THEN
-        PERFORM orm_ext.model_refresh_relationships(
-            ARRAY(SELECT DISTINCT g.model_table::oid FROM orm_ext.model_generated_functions g
-                   WHERE g.reads = ANY (rels::regclass[])));
-    END IF;
-    -- a table that is not a model may link models through its foreign keys
-    -- (an association table): regenerate the relationships of their targets
-    IF EXISTS (SELECT FROM pg_constraint c
-                WHERE c.contype = 'f' AND c.conrelid = ANY (rels)
-                  AND NOT EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = c.conrelid::regclass)
-                  AND EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = c.confrelid::regclass)) THEN
-        PERFORM orm_ext.model_refresh_relationships(
-            ARRAY(SELECT DISTINCT c.confrelid FROM pg_constraint c
-                   WHERE c.contype = 'f' AND c.conrelid = ANY (rels)));
-    END IF;
-    FOR t IN
-        SELECT DISTINCT m.model_table
-          FROM unnest(rels) AS r(relid)
-          JOIN orm_ext.model_registry m ON m.model_table = r.relid::regclass
-          JOIN pg_class rel ON rel.oid = m.model_table
-    LOOP
+    -- Every query below is simple and probes by key: DDL on tables that
+    -- are not models must stay cheap however many models there are.
+    FOREACH r IN ARRAY rels LOOP
+        -- functions that read this table (an association table whose keys
+        -- may have changed or gone)
+        IF EXISTS (SELECT FROM orm_ext.model_generated_functions g WHERE g.reads = r::regclass) THEN
+            PERFORM orm_ext.model_refresh_relationships(
+                ARRAY(SELECT DISTINCT g.model_table::oid FROM orm_ext.model_generated_functions g
+                       WHERE g.reads = r::regclass));
+        END IF;
+        IF EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = r::regclass) THEN
+            IF NOT r = ANY (models) AND EXISTS (SELECT FROM pg_class c WHERE c.oid = r) THEN
+                models := models || r;
+            END IF;
+        ELSIF EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = r AND c.contype = 'f') THEN
+            -- a table that is not a model may link models through its
+            -- foreign keys (an association table): regenerate the
+            -- relationships of their targets
+            PERFORM orm_ext.model_refresh_relationships(
+                ARRAY(SELECT DISTINCT c.confrelid FROM pg_constraint c
+                       WHERE c.conrelid = r AND c.contype = 'f'));
+        END IF;
+    END LOOP;
+    FOREACH r IN ARRAY models LOOP
+        t := r::regclass;
         -- without a primary key (dropped and not yet replaced, or not yet
         -- restored: pg_restore adds constraints one by one) the functions
         -- are kept as they are until one is added

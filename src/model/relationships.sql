@@ -326,6 +326,11 @@ AS $$
 DECLARE
     f record;
 BEGIN
+    -- only a model's row type or an association table can be in use
+    IF NOT EXISTS (SELECT FROM orm_ext.model_registry m WHERE m.model_table = tbl)
+       AND NOT EXISTS (SELECT FROM orm_ext.model_generated_functions g WHERE g.reads = tbl) THEN
+        RETURN;
+    END IF;
     FOR f IN SELECT DISTINCT g.function
                FROM orm_ext.model_generated_functions g
                JOIN pg_proc p ON p.oid = g.function
@@ -341,3 +346,231 @@ END;
 $$;
 COMMENT ON FUNCTION orm_ext.model_drop_relationships_before_drop(pg_catalog.regclass) IS
     'before DROP TABLE: drops the navigation functions of other models that return the table''s row type or go through it';
+
+-------------------------------------------------------------------------------
+-- Nested eager loading: <m>_fetch(<pk>, include) and
+-- <m>_fetch_many(filter, include, page_size, after).
+--
+-- The include paths ('{posts, posts.comments, posts.tags}', a to-many
+-- segment optionally "name(limit=5,order=created_at desc)") are turned into
+-- one SELECT that nests a sub-select per relationship, each reading through
+-- the relationship's navigation function (inlined for to-many, so the
+-- planner sees plain joins); the statement text depends only on the model
+-- and the include list, so model_row_query() keeps its plan for the session.
+-------------------------------------------------------------------------------
+
+-- The primary key columns of a table, in key order.
+CREATE FUNCTION orm_ext.model_pk_columns(tbl pg_catalog.regclass)
+RETURNS pg_catalog.name[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT array_agg(a.attname ORDER BY k.i)
+      FROM pg_index x
+      CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(n, i)
+      JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n
+     WHERE x.indrelid = tbl AND x.indisprimary AND k.i <= x.indnkeyatts
+$$;
+COMMENT ON FUNCTION orm_ext.model_pk_columns(pg_catalog.regclass) IS
+    'the primary key columns of a table, in key order';
+
+-- The jsonb expression of the row in alias t<depth> of model tbl, with the
+-- relationships of the include paths nested under their names.
+CREATE FUNCTION orm_ext.model_fetch_json(tbl pg_catalog.regclass, model pg_catalog.text,
+                                         paths pg_catalog.text[], depth integer)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me text := 't' || depth;
+    child text := 't' || (depth + 1);
+    seg record;
+    nav record;
+    parts text[];
+    opts text;
+    item text;
+    opt text[];
+    lim bigint;
+    ord_col text;
+    ord_dir text;
+    ord_sql text;
+    pk name[];
+    target_model text;
+    sub text;
+    fields text[] := '{}';
+    relnames name[] := '{}';
+BEGIN
+    IF cardinality(paths) = 0 THEN
+        RETURN format('pg_catalog.row_to_json(%s.*)', me);
+    END IF;
+    IF depth >= 10 THEN
+        RAISE EXCEPTION '%_fetch: include paths nest deeper than 10 relationships', model
+            USING ERRCODE = '54001',
+                  DETAIL = 'A path that goes round a cycle (posts.author.posts...) stops here.',
+                  HINT = 'Include fewer levels, and fetch deeper parts with a second call.';
+    END IF;
+    IF EXISTS (SELECT FROM unnest(paths) AS p WHERE p ~ '(^|\.)\s*(\.|$)') THEN
+        RAISE EXCEPTION '%_fetch: an include path has an empty relationship name', model
+            USING ERRCODE = '22023', HINT = 'Write paths like ''posts'' or ''posts.comments''.';
+    END IF;
+    -- the first segments, each with the rest of its paths
+    FOR seg IN
+        SELECT x.head, array_remove(array_agg(x.tail ORDER BY x.n), NULL) AS tails,
+               array_remove(array_agg(x.opts ORDER BY x.n), NULL) AS optlist
+          FROM (SELECT p.n,
+                       (regexp_match(split_part(p.path, '.', 1), '^\s*([^(]*?)\s*(\((.*)\))?\s*$'))[1] AS head,
+                       (regexp_match(split_part(p.path, '.', 1), '^\s*([^(]*?)\s*(\((.*)\))?\s*$'))[3] AS opts,
+                       NULLIF(substr(p.path, length(split_part(p.path, '.', 1)) + 2), '') AS tail
+                  FROM unnest(paths) WITH ORDINALITY AS p(path, n)) x
+         GROUP BY x.head
+         ORDER BY min(x.n)
+    LOOP
+        IF seg.head IS NULL OR seg.head = '' THEN
+            RAISE EXCEPTION '%_fetch: an include path has an empty relationship name', model
+                USING ERRCODE = '22023', HINT = 'Write paths like ''posts'' or ''posts.comments''.';
+        END IF;
+        SELECT g.function, p.proretset, t.typrelid::regclass AS target
+          INTO nav
+          FROM orm_ext.model_generated_functions g
+          JOIN pg_proc p ON p.oid = g.function
+          JOIN pg_type t ON t.oid = p.prorettype
+         WHERE g.model_table = tbl AND g.kind = 'rel:' || seg.head;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'relationship "%" of model "%" does not exist', seg.head, model
+                USING ERRCODE = '42703',
+                      DETAIL = COALESCE('Its relationships are: '
+                                        || (SELECT string_agg(substr(g.kind, 5), ', ' ORDER BY g.kind)
+                                              FROM orm_ext.model_generated_functions g
+                                             WHERE g.model_table = tbl AND g.kind LIKE 'rel:%') || '.',
+                                        'It has no relationships.'),
+                      HINT = 'See the view orm_ext.model_relationships.';
+        END IF;
+        SELECT r.model_name INTO target_model FROM orm_ext.model_registry r WHERE r.model_table = nav.target;
+        IF cardinality(seg.optlist) > 1
+           AND (SELECT count(DISTINCT o) FROM unnest(seg.optlist) AS o) > 1 THEN
+            RAISE EXCEPTION '%_fetch: relationship "%" is included with different options', model, seg.head
+                USING ERRCODE = '22023', DETAIL = array_to_string(seg.optlist, '; ');
+        END IF;
+        opts := seg.optlist[1];
+        lim := NULL;
+        ord_col := NULL;
+        ord_dir := 'ASC';
+        IF opts IS NOT NULL THEN
+            IF NOT nav.proretset THEN
+                RAISE EXCEPTION '%_fetch: relationship "%" is to-one and takes no options', model, seg.head
+                    USING ERRCODE = '22023';
+            END IF;
+            FOR item IN SELECT o FROM regexp_split_to_table(opts, ',') AS o LOOP
+                opt := regexp_match(item, '^\s*(limit|order)\s*=\s*(.*?)\s*$');
+                IF opt IS NOT NULL AND ((opt[1] = 'limit' AND lim IS NOT NULL)
+                                        OR (opt[1] = 'order' AND ord_col IS NOT NULL)) THEN
+                    RAISE EXCEPTION '%_fetch: option "%" is given twice for relationship "%"', model, opt[1], seg.head
+                        USING ERRCODE = '22023';
+                END IF;
+                IF opt IS NULL THEN
+                    RAISE EXCEPTION '%_fetch: bad options "(%)" for relationship "%"', model, opts, seg.head
+                        USING ERRCODE = '22023', HINT = 'Write (limit=N), (order=column [asc|desc]) or both, separated by a comma.';
+                ELSIF opt[1] = 'limit' THEN
+                    IF opt[2] !~ '^[0-9]{1,9}$' OR opt[2]::bigint < 1 THEN
+                        RAISE EXCEPTION '%_fetch: limit must be a positive integer, not "%"', model, opt[2]
+                            USING ERRCODE = '22023';
+                    END IF;
+                    lim := opt[2]::bigint;
+                ELSE
+                    parts := regexp_match(opt[2], '^(.*?)(\s+(asc|desc))?$', 'i');
+                    ord_col := parts[1];
+                    ord_dir := upper(COALESCE(parts[3], 'asc'));
+                    IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = nav.target AND a.attname = ord_col
+                                                                AND a.attnum > 0 AND NOT a.attisdropped) THEN
+                        RAISE EXCEPTION 'column "%" of table % does not exist', ord_col, nav.target
+                            USING ERRCODE = '42703',
+                                  DETAIL = format('The include option order=%s of relationship "%s" names it.', opt[2], seg.head);
+                    END IF;
+                END IF;
+            END LOOP;
+        END IF;
+
+        sub := orm_ext.model_fetch_json(nav.target, target_model, seg.tails, depth + 1);
+        relnames := relnames || seg.head::name;
+        IF nav.proretset THEN
+            pk := orm_ext.model_pk_columns(nav.target);
+            SELECT string_agg(format('%s.%I', child, c), ', ') INTO ord_sql FROM unnest(pk) AS c;
+            IF ord_col IS NOT NULL THEN
+                ord_sql := format('%s.%I %s, ', child, ord_col, ord_dir) || ord_sql;
+            END IF;
+            IF lim IS NULL THEN
+                fields := fields || format(
+                    '%L, (SELECT COALESCE(pg_catalog.json_agg(%s ORDER BY %s), ''[]'') FROM %s(%s) AS %s)',
+                    seg.head, sub, ord_sql, nav.function::regproc, me, child);
+            ELSE
+                -- the first lim rows in that order, then aggregated in it
+                fields := fields || format(
+                    '%L, (SELECT COALESCE(pg_catalog.json_agg(s.j ORDER BY s.n), ''[]'') FROM '
+                    '(SELECT %s AS j, pg_catalog.row_number() OVER (ORDER BY %s) AS n FROM %s(%s) AS %s ORDER BY %s LIMIT %s) AS s)',
+                    seg.head, sub, ord_sql, nav.function::regproc, me, child, ord_sql, lim);
+            END IF;
+        ELSIF cardinality(seg.tails) = 0 THEN
+            -- a to-one leaf: the function's value itself (NULL stays NULL)
+            fields := fields || format('%L, pg_catalog.row_to_json(%s(%s))', seg.head, nav.function::regproc, me);
+        ELSE
+            fields := fields || format('%L, (SELECT %s FROM %s(%s) AS %s WHERE NOT (%s.* IS NULL))',
+                                       seg.head, sub, nav.function::regproc, me, child, child);
+        END IF;
+    END LOOP;
+    -- json, not jsonb, while nesting (much cheaper to build); the caller
+    -- casts the whole document once.  The row's columns come first; a
+    -- relationship named like a column takes its place.
+    RETURN format('pg_catalog.json_build_object(%s)',
+                  array_to_string(ARRAY(SELECT format('%L, %s.%I', a.attname, me, a.attname)
+                                          FROM pg_attribute a
+                                         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+                                           AND NOT a.attname = ANY (relnames)
+                                         ORDER BY a.attnum) || fields, ', '));
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_fetch_json(pg_catalog.regclass, pg_catalog.text, pg_catalog.text[], integer) IS
+    'the jsonb expression of a row with the relationships of include paths nested in it (engine of _fetch and _fetch_many)';
+
+-- The statement behind <m>_fetch: the row with the primary key $1, $2, ...
+-- as jsonb, with its includes.
+CREATE FUNCTION orm_ext.model_fetch_sql(tbl pg_catalog.regclass, include pg_catalog.text[])
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    conds text[] := '{}';
+    n int := 0;
+    c name;
+BEGIN
+    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not a registered model', tbl USING ERRCODE = '55000';
+    END IF;
+    IF include IS NULL OR array_position(include, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION '%_fetch: include must not be or contain NULL', m.model_name
+            USING ERRCODE = '22004', HINT = 'Pass ''{}'' to include nothing.';
+    END IF;
+    FOREACH c IN ARRAY orm_ext.model_pk_columns(tbl) LOOP
+        n := n + 1;
+        conds := conds || format('t0.%I OPERATOR(pg_catalog.=) $%s', c, n);
+    END LOOP;
+    IF m.deleted_at_column IS NOT NULL THEN
+        conds := conds || format('t0.%I IS NULL', m.deleted_at_column);
+    END IF;
+    RETURN format('SELECT (%s)::pg_catalog.jsonb FROM %s AS t0 WHERE %s',
+                  orm_ext.model_fetch_json(tbl, m.model_name, include, 0), tbl,
+                  array_to_string(conds, ' AND '));
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_fetch_sql(pg_catalog.regclass, pg_catalog.text[]) IS
+    'the SELECT behind a model''s _fetch: the row with primary key $1, ... as jsonb with its includes nested';
+
+CREATE FUNCTION orm_ext.model_fetch_statement(tbl pg_catalog.regclass, include pg_catalog.text[])
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'orm_ext_model_fetch_statement'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION orm_ext.model_fetch_statement(pg_catalog.regclass, pg_catalog.text[]) IS
+    'model_fetch_sql(tbl, include), kept per session until a function or a relation changes; the body of generated _fetch functions';
