@@ -94,6 +94,12 @@ SELECT model, "table", api_schema, deleted_at_column, version_column FROM orm_ex
 SELECT model, name, kind, target, columns, target_columns FROM orm_ext.model_relationships ORDER BY model, name;
 SELECT p.slug, (blog.posts_author(p)).username AS author FROM blog.posts_list(order_by => ARRAY['slug']) AS p;
 SELECT u.username, ARRAY(SELECT p.slug FROM blog.users_posts(u) AS p) AS posts FROM blog.users_list() AS u;
+-- The user with their posts as one JSON document, in one statement (no N+1),
+-- and a user created with two posts in one call (all or nothing).
+SELECT jsonb_path_query_array(blog.users_fetch(1, '{"posts(limit=2,order=slug)"}'), '$.posts[*].slug') AS first_two_posts;
+SELECT g ->> 'username' AS username, jsonb_path_query_array(g, '$.posts[*].title') AS posts
+FROM blog.users_create_graph('{"username": "carol", "email": "carol@example.com",
+                               "posts": [{"title": "Hello", "slug": "hello"}, {"title": "Again", "slug": "again"}]}') AS g;
 
 -- DROP TABLE drops the functions and forgets the model.
 DROP TABLE blog.posts, blog.users;

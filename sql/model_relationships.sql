@@ -64,11 +64,25 @@ SELECT jsonb_pretty(blog.users_fetch(1, '{posts, posts.comments, posts.comments.
 SELECT blog.posts_fetch(3, '{author, "comments(limit=1,order=id desc)"}');
 SELECT blog.users_fetch(2, '{"posts(order=title desc)", posts.author}') -> 'posts';
 SELECT blog.posts_fetch(1) IS NULL AS soft_deleted_is_null, blog.users_fetch(42) IS NULL AS absent_is_null;
+-- _fetch_many: a page in primary key order, each row with its includes
+SELECT blog.users_fetch_many(include => '{posts, profiles}', page_size => 1) AS page \gset
+SELECT :'page'::jsonb -> 'items' AS first_page, :'page'::jsonb ->> 'next_cursor' IS NOT NULL AS has_next;
+SELECT blog.users_fetch_many('{}', '{posts}', 1, :'page'::jsonb ->> 'next_cursor');
 \set VERBOSITY terse
 SELECT blog.users_fetch(1, '{posts.nope}');
 SELECT blog.users_fetch(1, '{"posts(limit=0)"}');
 SELECT blog.users_fetch(1, '{"profiles(limit=1)"}');
 \set VERBOSITY default
+
+-- _create_graph: a user with a profile, posts and tags (one new, one linked)
+SELECT blog.users_create_graph('{"username": "carol", "profiles": {"bio": "new here"},
+                                 "posts": [{"title": "hello", "tags": [{"id": 1}, {"id": 3, "name": "intro"}]}]}') AS graph \gset
+SELECT jsonb_pretty(:'graph'::jsonb);
+\set VERBOSITY terse
+SELECT blog.users_create_graph('{"username": "dave", "posts": [{"title": "x", "tags": [{"id": 1, "name": "again"}]}]}');
+SELECT blog.users_create_graph('{"username": "erin", "posts": [{"title": null}]}');
+\set VERBOSITY default
+SELECT count(*) AS users FROM blog.users;
 
 -- DROP TABLE of the association table and of a target drops what used them
 DROP TABLE blog.post_tags;

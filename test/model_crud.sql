@@ -287,7 +287,7 @@ SELECT is(pg_get_function_arguments('"it''s_create"'::regproc),
           '"Order Id" integer DEFAULT NULL::integer, line text DEFAULT NULL::text, "select" text DEFAULT NULL::text, "Sku ""x""" character varying DEFAULT ''x''::character varying, "MixedCase" numeric DEFAULT NULL::numeric, tags text[] DEFAULT NULL::text[], doc jsonb DEFAULT NULL::jsonb, ref uuid DEFAULT orm_ext.uuidv7(), qty "Shop ""S"""."Qty" DEFAULT 1',
           'typed like the columns (the domain too), defaults mirroring the column defaults');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f WHERE f.model = 'it''s'
-             AND obj_description(f.function, 'pg_proc') IS NOT NULL), 8::bigint, 'the eight functions have comments');
+             AND obj_description(f.function, 'pg_proc') IS NOT NULL), 10::bigint, 'the ten functions have comments');
 
 SELECT results_eq(
     $$SELECT "Order Id", line, "select", "Sku ""x""", qty::int, "Rev", created_at, updated_at, deleted_at,

@@ -166,8 +166,8 @@ SELECT is(pg_get_function_identity_arguments('"it''s_create"'::regproc), '"Item 
 ALTER TABLE "Data ""S"""."Order Items" ALTER COLUMN "Item Id" TYPE bigint;
 SELECT is(pg_temp.functions_in('My Api'),
           ARRAY['"My Api"."it''s_count"()',
-                '"My Api"."it''s_create"(bigint,text,bigint,numeric)', '"My Api"."it''s_delete"(bigint)',
-                '"My Api"."it''s_fetch"(bigint,text[])', '"My Api"."it''s_get"(bigint)', '"My Api"."it''s_list"(jsonb,text[],integer,text)',
+                '"My Api"."it''s_create"(bigint,text,bigint,numeric)', '"My Api"."it''s_create_graph"(jsonb)', '"My Api"."it''s_delete"(bigint)',
+                '"My Api"."it''s_fetch"(bigint,text[])', '"My Api"."it''s_fetch_many"(jsonb,text[],integer,text)', '"My Api"."it''s_get"(bigint)', '"My Api"."it''s_list"(jsonb,text[],integer,text)',
                 '"My Api"."it''s_page"(jsonb,text[],integer,text)', '"My Api"."it''s_update"(bigint,jsonb)',
                 '"My Api"."it''s_upsert"(bigint,text,bigint,numeric)', '"My Api".helper()'],
           'the key''s type changed to bigint: get, update, delete and fetch take bigint, no integer overload is left; the other functions stay');
@@ -179,7 +179,7 @@ SELECT is("it's_delete"(5000000000), true, 'delete finds it');
 SELECT is(has_function_privilege('tap_mddl "Q" ü', '"it''s_get"'::regproc, 'EXECUTE WITH GRANT OPTION'), true,
           'the privileges of get survive the type change');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE model = 'it''s' AND obj_description(function, 'pg_proc') IS NOT NULL),
-          8::bigint, 'after all this, the eight functions still have comments');
+          10::bigint, 'after all this, the ten functions still have comments');
 
 -------------------------------------------------------------------------------
 -- the primary key
@@ -211,7 +211,7 @@ SELECT is(pg_get_function_arguments('"it''s_delete"'::regproc), 'qty bigint, "It
 ALTER TABLE "Data ""S"""."Order Items" RENAME TO "Line Items";
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function
             WHERE f."table" = '"Data ""S"""."Line Items"'::regclass),
-          ARRAY['it''s_create', 'it''s_delete', 'it''s_fetch', 'it''s_get', 'it''s_list', 'it''s_page', 'it''s_update', 'it''s_upsert'],
+          ARRAY['it''s_create', 'it''s_create_graph', 'it''s_delete', 'it''s_fetch', 'it''s_fetch_many', 'it''s_get', 'it''s_list', 'it''s_page', 'it''s_update', 'it''s_upsert'],
           'renaming the table keeps the function names');
 SELECT results_eq($$SELECT model, "table" FROM orm_ext.models WHERE model = 'it''s'$$,
                   $$VALUES ('it''s', '"Data ""S"""."Line Items"'::regclass)$$, 'and the model, now of the renamed table');
@@ -250,7 +250,7 @@ CREATE TABLE blog.users (id int PRIMARY KEY, email text);
 SELECT orm_ext.model_register('blog.users');
 ALTER TABLE blog.users RENAME TO members;
 SELECT is(pg_temp.functions_in('blog'),
-          ARRAY['blog.users_create(integer,text)', 'blog.users_delete(integer)', 'blog.users_fetch(integer,text[])', 'blog.users_get(integer)',
+          ARRAY['blog.users_create(integer,text)', 'blog.users_create_graph(jsonb)', 'blog.users_delete(integer)', 'blog.users_fetch(integer,text[])', 'blog.users_fetch_many(jsonb,text[],integer,text)', 'blog.users_get(integer)',
                 'blog.users_list(jsonb,text[],integer,text)', 'blog.users_page(jsonb,text[],integer,text)',
                 'blog.users_update(integer,jsonb)', 'blog.users_upsert(integer,text)'],
           'a model named by default after its table keeps the name users after RENAME TO members');
@@ -307,7 +307,7 @@ CREATE FUNCTION blog.posts_helper() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 SET ROLE tap_mddl_other;
 SELECT throws_ok($$DROP TABLE blog.posts$$, '42501', NULL, 'DROP TABLE by a non-owner fails as usual: 42501');
 RESET ROLE;
-SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE "table" = 'blog.posts'::regclass), 8::bigint,
+SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE "table" = 'blog.posts'::regclass), 10::bigint,
           'and leaves the functions');
 SELECT lives_ok($$DROP TABLE blog.posts$$, 'DROP TABLE (no CASCADE) of a registered table works');
 SELECT is((SELECT count(*) FROM orm_ext.model_registry WHERE model_name = 'posts'), 0::bigint, 'the registry row is gone');
@@ -344,7 +344,7 @@ SELECT is(pg_get_function_identity_arguments('blog.kept_create'::regproc), 'id i
 SELECT lives_ok($$DROP SCHEMA "Moved ""S""" CASCADE$$, 'DROP SCHEMA of the table''s schema, CASCADE (the api schema is another)');
 SELECT is((SELECT count(*) FROM orm_ext.models WHERE model = 'it''s'), 0::bigint, 'forgets that model');
 SELECT is(pg_temp.functions_in('My Api'), ARRAY['"My Api"."it''s_count"()', '"My Api".helper()'],
-          'drops all eight of its functions (delete, page and fetch too, which do not depend on the row type); the hand-written it''s_count() and helper() stay');
+          'drops all ten of its functions (delete, page, fetch, fetch_many and create_graph too, which do not depend on the row type); the hand-written it''s_count() and helper() stay');
 
 -------------------------------------------------------------------------------
 -- unregistered functions are never dropped
@@ -355,8 +355,8 @@ SELECT orm_ext.model_register('blog.solo');
 SELECT orm_ext.model_register('blog.solo', '{"name": "single"}');
 ALTER TABLE blog.solo ADD COLUMN v text;
 SELECT orm_ext.model_unregister('blog.solo');
-SELECT is(pg_temp.functions_in('blog'), ARRAY['blog.kept_create(integer,text,integer)',
-                                              'blog.kept_delete(integer)', 'blog.kept_fetch(integer,text[])', 'blog.kept_get(integer)',
+SELECT is(pg_temp.functions_in('blog'), ARRAY['blog.kept_create(integer,text,integer)', 'blog.kept_create_graph(jsonb)',
+                                              'blog.kept_delete(integer)', 'blog.kept_fetch(integer,text[])', 'blog.kept_fetch_many(jsonb,text[],integer,text)', 'blog.kept_get(integer)',
                                               'blog.kept_list(jsonb,text[],integer,text)', 'blog.kept_page(jsonb,text[],integer,text)',
                                               'blog.kept_update(integer,jsonb)', 'blog.kept_upsert(integer,text,integer)',
                                               'blog.posts_helper()', 'blog.solo_extra(integer)'],

@@ -14,10 +14,15 @@
 -- on the navigation functions and row level security at every level (SET
 -- ROLE); and the per-session statement cache following ADD/DROP/RENAME
 -- COLUMN, COMMENT ON CONSTRAINT, DROP/ADD of a foreign key and ROLLBACK TO
--- SAVEPOINT.  Roles made here start with tap_fetch and go with the ROLLBACK.
+-- SAVEPOINT.  <m>_fetch_many(filter, include, page_size, after)
+-- (model_fetch_many_rows) against _fetch of every row of its pages and
+-- _page's cursors: key order, page sizes, walks through next_cursor until
+-- null, filters, soft-deleted rows, composite keys and hostile identifiers, its
+-- errors, and row level security.  Roles made here start with tap_fetch and go
+-- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(101);
+SELECT plan(137);
 SET LOCAL client_min_messages = warning;
 
 -- "SQLSTATE: message | detail" of the error q raises, or NULL
@@ -398,6 +403,139 @@ SELECT throws_ok($$SELECT "My ""Odd"" Schema"."Order Header_fetch"('EU', 1, ARRA
                  'relationship names are case-sensitive');
 
 -------------------------------------------------------------------------------
+-- many rows at once: <m>_fetch_many(filter, include, page_size, after)
+-------------------------------------------------------------------------------
+-- every page of fm (a _fetch_many) from the start until next_cursor is null,
+-- beside pg (the model's _page) with the same filter, page size and cursor:
+-- {"items": all items in page order, "pages": how many, "same_cursors": every
+-- next_cursor was _page's with the default order, "last_cursor": the last one},
+-- or {"error": "SQLSTATE: message", "pages": the pages read before it}
+CREATE FUNCTION pg_temp.walk(fm text, pg text, filter jsonb, include text[], page_size int) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    after text;
+    page jsonb;
+    other jsonb;
+    items jsonb := '[]';
+    pages int := 0;
+    same boolean := true;
+BEGIN
+    LOOP
+        EXECUTE format('SELECT %s($1, $2, $3, $4), %s($1, NULL, $3, $4)', fm, pg)
+           INTO page, other USING filter, include, page_size, after;
+        pages := pages + 1;
+        items := items || (page -> 'items');
+        same := same AND (page -> 'next_cursor') = (other -> 'next_cursor');
+        after := page ->> 'next_cursor';
+        EXIT WHEN after IS NULL OR pages >= 100;
+    END LOOP;
+    RETURN jsonb_build_object('items', items, 'pages', pages, 'same_cursors', same,
+                              'last_cursor', page -> 'next_cursor');
+EXCEPTION WHEN OTHERS THEN
+    RETURN jsonb_build_object('error', SQLSTATE || ': ' || SQLERRM, 'pages', pages);
+END $$;
+
+SELECT is((SELECT format('%s %s %s %s', pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), p.provolatile,
+                         (SELECT lanname FROM pg_language l WHERE l.oid = p.prolang))
+             FROM pg_proc p WHERE p.oid = 'blog.posts_fetch_many(jsonb, text[], integer, text)'::regprocedure AND NOT p.prosecdef),
+          $$filter jsonb DEFAULT '{}'::jsonb, include text[] DEFAULT '{}'::text[], page_size integer DEFAULT 50, after text DEFAULT NULL::text jsonb s sql$$,
+          'posts_fetch_many(filter, include, page_size, after) RETURNS jsonb, LANGUAGE sql, STABLE, SECURITY INVOKER');
+SELECT is((SELECT function FROM orm_ext.model_generated_functions WHERE model_table = 'blog.posts'::regclass AND kind = 'fetch_many'),
+          'blog.posts_fetch_many(jsonb, text[], integer, text)'::regprocedure,
+          'model_generated_functions has it as kind fetch_many');
+SELECT alike(obj_description('blog.posts_fetch_many'::regproc, 'pg_proc'),
+             'orm_ext model posts of table blog.posts: {"items": [...], "next_cursor": ...}, rows matching filter in primary key order%',
+             'its COMMENT says what it returns');
+
+SELECT is(blog.users_fetch_many('{}', '{posts.comments, posts.tags, profiles}'),
+          (SELECT jsonb_build_object('items', jsonb_agg(blog.users_fetch(u.id, '{posts.comments, posts.tags, profiles}') ORDER BY u.id),
+                                     'next_cursor', NULL)
+             FROM blog.users u),
+          'every user, each item equal to users_fetch of that row with the same include, in primary key order');
+SELECT is(blog.posts_fetch_many(), blog.posts_page(),
+          'without include: the same document as _page''s with the default order');
+SELECT is(jsonb_path_query_array(blog.posts_fetch_many(include => '{author}'), '$.items[*].id'), '[10, 11, 12, 20]',
+          'posts inserted out of key order come in primary key order, the soft-deleted 13 left out');
+SELECT is(blog.users_fetch_many('{}', ARRAY['posts(limit=1,order=title desc)'], 2) -> 'items',
+          (SELECT jsonb_agg(blog.users_fetch(u.id, ARRAY['posts(limit=1,order=title desc)']) ORDER BY u.id)
+             FROM blog.users u WHERE u.id <= 2),
+          'page_size 2: the first two users, with options on the included to-many');
+SELECT is(blog.users_fetch_many('{}', '{posts}', 2) -> 'next_cursor', blog.users_page('{}', NULL, 2) -> 'next_cursor',
+          'its next_cursor is _page''s with the default order for the same page');
+SELECT is(blog.users_fetch_many('{}', '{posts}', 2, blog.users_fetch_many('{}', '{posts}', 2) ->> 'next_cursor') -> 'items',
+          (SELECT jsonb_agg(blog.users_fetch(u.id, '{posts}') ORDER BY u.id) FROM blog.users u WHERE u.id > 2),
+          'and after it, the next two');
+SELECT is(pg_temp.walk('blog.posts_fetch_many', 'blog.posts_page', '{}', '{comments.replies, tags, author}', 1),
+          jsonb_build_object('items', (SELECT jsonb_agg(blog.posts_fetch(p.id, '{comments.replies, tags, author}') ORDER BY p.id)
+                                         FROM blog.posts p WHERE p.deleted_at IS NULL),
+                             'pages', 4, 'same_cursors', true, 'last_cursor', NULL),
+          'walking posts one by one through next_cursor until null: every live post exactly once, in key order, 4 pages, _page''s cursors');
+SELECT is(pg_temp.walk('blog.users_fetch_many', 'blog.users_page', '{}', '{profiles, comments}', 3),
+          jsonb_build_object('items', (SELECT jsonb_agg(blog.users_fetch(u.id, '{profiles, comments}') ORDER BY u.id) FROM blog.users u),
+                             'pages', 2, 'same_cursors', true, 'last_cursor', NULL),
+          'walking users three at a time: 3 + 1 in 2 pages');
+SELECT is(blog.posts_fetch_many('{}', '{tags}', 4) -> 'next_cursor', 'null',
+          'a page_size equal to the number of live rows: next_cursor null (no empty page after it)');
+SELECT is(jsonb_array_length(blog.posts_fetch_many('{}', '{tags}', 3, blog.posts_fetch_many('{}', '{tags}', 3) ->> 'next_cursor') -> 'items'),
+          1, 'one less: a second page with the last row');
+
+SELECT is(jsonb_path_query_array(blog.posts_fetch_many('{"author_id": 1}', '{comments}'), '$.items[*].id'), '[10, 11, 12]',
+          'filter author_id 1: posts 10, 11, 12 (13 is soft-deleted)');
+SELECT is(pg_temp.walk('blog.posts_fetch_many', 'blog.posts_page', '{"status": "published"}', '{tags}', 1),
+          jsonb_build_object('items', (SELECT jsonb_agg(blog.posts_fetch(p.id, '{tags}') ORDER BY p.id) FROM blog.posts p
+                                        WHERE p.deleted_at IS NULL AND p.status = 'published'),
+                             'pages', 3, 'same_cursors', true, 'last_cursor', NULL),
+          'filter status published, walked one by one: 10, 12, 20, the filter kept across pages');
+SELECT is(blog.posts_fetch_many('{"id": 13}', '{comments, tags}'), '{"items": [], "next_cursor": null}',
+          'a filter naming only the soft-deleted post: no items');
+SELECT is(blog.users_fetch_many('{"username": "nobody"}', '{posts}'), '{"items": [], "next_cursor": null}',
+          'a filter matching nothing: no items, next_cursor null');
+
+SELECT is(pg_temp.walk('"My ""Odd"" Schema"."Order Header_fetch_many"', '"My ""Odd"" Schema"."Order Header_page"', '{}',
+                       ARRAY['Line''s', 'shipments'], 2),
+          jsonb_build_object('items', (SELECT jsonb_agg("My ""Odd"" Schema"."Order Header_fetch"(h."Region", h."select", ARRAY['Line''s', 'shipments'])
+                                                        ORDER BY h."Region", h."select")
+                                         FROM "My ""Odd"" Schema"."Order Header" h),
+                             'pages', 2, 'same_cursors', true, 'last_cursor', NULL),
+          'composite primary key (Region, select): in key order, walked two at a time with _page''s cursors');
+SELECT is(pg_temp.walk('"My ""Odd"" Schema"."line ""items""_fetch_many"', '"My ""Odd"" Schema"."line ""items""_page"', '{}',
+                       ARRAY['from.shipments'], 3),
+          jsonb_build_object('items', (SELECT jsonb_agg("My ""Odd"" Schema"."line ""items""_fetch"(l."Line No", ARRAY['from.shipments'])
+                                                        ORDER BY l."Line No")
+                                         FROM "My ""Odd"" Schema"."line ""items""" l),
+                             'pages', 2, 'same_cursors', true, 'last_cursor', NULL),
+          'the to-one "from" in place of the column "from": every line once, _page''s cursors');
+SELECT is(pg_temp.walk('"My ""Odd"" Schema".shipments_fetch_many', '"My ""Odd"" Schema".shipments_page', '{"r": "US"}',
+                       ARRAY['Order Header.Line''s'], 1),
+          jsonb_build_object('items', jsonb_build_array("My ""Odd"" Schema".shipments_fetch(8, ARRAY['Order Header.Line''s'])),
+                             'pages', 1, 'same_cursors', true, 'last_cursor', NULL),
+          'a key column named include, filtered: shipment 8 alone');
+SAVEPOINT before_user_id;
+-- a to-one named like the key column: the document has the user in its place,
+-- the cursor must still carry the key
+COMMENT ON CONSTRAINT profiles_user_id_fkey ON blog.profiles IS '@orm_ext name=user_id';
+SELECT is(pg_temp.walk('blog.profiles_fetch_many', 'blog.profiles_page', '{}', '{user_id}', 1),
+          jsonb_build_object('items', (SELECT jsonb_agg(blog.profiles_fetch(p.user_id, '{user_id}') ORDER BY p.user_id) FROM blog.profiles p),
+                             'pages', 2, 'same_cursors', true, 'last_cursor', NULL),
+          'a to-one named like the primary key column (user_id) included: walked one by one with _page''s cursors');
+ROLLBACK TO SAVEPOINT before_user_id;
+
+SELECT throws_ok($$SELECT blog.users_fetch_many('{"nope": 1}', '{posts}')$$, '42703', NULL, 'fetch_many: an unknown filter column: 42703');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', '{posts}', 2, 'garbage')$$, '22023', NULL, 'fetch_many: a bad cursor: 22023');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', '{posts}', 1, blog.users_page('{}', '{username}', 1) ->> 'next_cursor')$$,
+                 '22023', NULL, 'fetch_many: the cursor of a page in another order: 22023');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', NULL)$$, '22004', 'users_fetch_many: include must not be or contain NULL',
+                 'fetch_many: NULL include: 22004');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', ARRAY['posts', NULL])$$, '22004', NULL, 'fetch_many: a NULL among paths: 22004');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', '{nope}')$$, '42703', 'relationship "nope" of model "users" does not exist',
+                 'fetch_many: an unknown relationship: 42703');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', '{posts.nope}')$$, '42703', 'relationship "nope" of model "posts" does not exist',
+                 'fetch_many: an unknown nested relationship: 42703');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', '{posts}', 0)$$, '22023', NULL, 'fetch_many: page_size 0: 22023');
+SELECT throws_ok($$SELECT blog.users_fetch_many('{}', '{posts}', NULL)$$, '22004', NULL, 'fetch_many: NULL page_size: 22004');
+SELECT throws_ok($$SELECT blog.users_fetch_many(NULL, '{posts}')$$, '22004', NULL, 'fetch_many: NULL filter: 22004');
+
+-------------------------------------------------------------------------------
 -- errors
 -------------------------------------------------------------------------------
 SELECT throws_ok($$SELECT blog.users_fetch(1, '{nope}')$$, '42703',
@@ -502,6 +640,21 @@ SELECT is(jsonb_path_query_array(blog.users_fetch(1, '{posts}'), '$.posts[*].id'
 SELECT is(jsonb_path_query_array(blog.tags_fetch(2, '{posts}'), '$.posts[*].id'), '[10, 12, 20]',
           'RLS applies to a many-to-many too');
 SELECT is(blog.posts_fetch(11), NULL::jsonb, 'RLS: a hidden root is NULL');
+SELECT is(jsonb_path_query_array(blog.posts_fetch_many(), '$.items[*].id'), '[10, 12, 20]',
+          'RLS: the reader''s posts_fetch_many has only the published posts 10, 12, 20');
+SELECT is(pg_temp.walk('blog.posts_fetch_many', 'blog.posts_page', '{}', '{comments, tags}', 1),
+          jsonb_build_object('items', (SELECT jsonb_agg(blog.posts_fetch(p.id, '{comments, tags}') ORDER BY p.id) FROM blog.posts p
+                                        WHERE p.deleted_at IS NULL),
+                             'pages', 3, 'same_cursors', true, 'last_cursor', NULL),
+          'RLS: walked one by one, the reader''s own posts_fetch of each visible post, 3 pages, _page''s cursors');
+SELECT is(blog.users_fetch_many('{}', '{posts.comments}'),
+          (SELECT jsonb_build_object('items', jsonb_agg(blog.users_fetch(u.id, '{posts.comments}') ORDER BY u.id), 'next_cursor', NULL)
+             FROM blog.users u),
+          'RLS: users_fetch_many equals the reader''s users_fetch of every user');
+SELECT is(jsonb_path_query_array(blog.users_fetch_many('{"id": 1}', '{posts}'), '$.items[0].posts[*].id'), '[10, 12]',
+          'RLS: the policy hides the draft 11 from the posts nested by fetch_many');
+SELECT is(blog.posts_fetch_many('{"status": "draft"}', '{tags}'), '{"items": [], "next_cursor": null}',
+          'RLS: a filter for the hidden draft finds nothing');
 RESET ROLE;
 UPDATE blog.posts SET status = 'draft' WHERE id = 12;
 SET ROLE tap_fetch_reader;

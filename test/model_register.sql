@@ -1,5 +1,5 @@
 -- model_register() and model_unregister(): what registration creates (the
--- registry row, eight typed functions, the timestamps trigger), every
+-- registry row, ten typed functions, the timestamps trigger), every
 -- option and every refusal with its SQLSTATE, name collisions with other
 -- models and with hand-written functions, re-registration, unregistration,
 -- the introspection views, ledger columns, and registration by a
@@ -7,7 +7,7 @@
 -- ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(178);
+SELECT plan(180);
 SET LOCAL client_min_messages = warning;         -- DROP TRIGGER IF EXISTS notices are expected
 
 \ir lib/detail_of.sql
@@ -87,32 +87,34 @@ SELECT results_eq($$SELECT model, "table", api_schema::text COLLATE "default", o
                   'orm_ext.models: model users, api_schema blog, no timestamp/soft-delete/version columns');
 SELECT results_eq($$SELECT * FROM pg_temp.signatures('blog.users')$$,
     $$VALUES ('create', 'email text DEFAULT NULL::text, name text DEFAULT ''anon''::text, bio text DEFAULT NULL::text', 'blog.users'),
+             ('create_graph', 'doc jsonb', 'jsonb'),
              ('delete', 'id bigint', 'boolean'),
              ('fetch', 'id bigint, include text[] DEFAULT ''{}''::text[]', 'jsonb'),
+             ('fetch_many', 'filter jsonb DEFAULT ''{}''::jsonb, include text[] DEFAULT ''{}''::text[], page_size integer DEFAULT 50, after text DEFAULT NULL::text', 'jsonb'),
              ('get', 'id bigint', 'blog.users'),
              ('list', 'filter jsonb DEFAULT ''{}''::jsonb, order_by text[] DEFAULT NULL::text[], page_size integer DEFAULT 50, after text DEFAULT NULL::text', 'SETOF blog.users'),
              ('page', 'filter jsonb DEFAULT ''{}''::jsonb, order_by text[] DEFAULT NULL::text[], page_size integer DEFAULT 50, after text DEFAULT NULL::text', 'jsonb'),
              ('update', 'id bigint, patch jsonb', 'blog.users'),
              ('upsert', 'email text DEFAULT NULL::text, name text DEFAULT ''anon''::text, bio text DEFAULT NULL::text', 'blog.users')$$,
-    'eight functions with the documented signatures (the identity ALWAYS id is no parameter of create/upsert)');
+    'ten functions with the documented signatures (the identity ALWAYS id is no parameter of create/upsert)');
 SELECT is(pg_temp.functions_in('blog'),
-          ARRAY['blog.users_create(text,text,text)', 'blog.users_delete(bigint)', 'blog.users_fetch(bigint,text[])', 'blog.users_get(bigint)',
+          ARRAY['blog.users_create(text,text,text)', 'blog.users_create_graph(jsonb)', 'blog.users_delete(bigint)', 'blog.users_fetch(bigint,text[])', 'blog.users_fetch_many(jsonb,text[],integer,text)', 'blog.users_get(bigint)',
                 'blog.users_list(jsonb,text[],integer,text)', 'blog.users_page(jsonb,text[],integer,text)',
                 'blog.users_update(bigint,jsonb)', 'blog.users_upsert(text,text,text)'],
           'they live in the table''s schema and are named <table>_<kind>');
 SELECT results_eq($$SELECT count(*), count(*) FILTER (WHERE obj_description(function, 'pg_proc') IS NOT NULL),
                            count(*) FILTER (WHERE obj_description(function, 'pg_proc') LIKE 'orm_ext model users of table blog.users: %')
                       FROM orm_ext.model_functions$$,
-                  $$VALUES (8::bigint, 8::bigint, 8::bigint)$$, 'every generated function has a COMMENT naming model and table');
+                  $$VALUES (10::bigint, 10::bigint, 10::bigint)$$, 'every generated function has a COMMENT naming model and table');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function
             WHERE NOT p.prosecdef AND p.proowner = current_user::regrole AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'sql')),
-          8::bigint, 'all are SQL functions, SECURITY INVOKER, owned by the registering role');
+          10::bigint, 'all are SQL functions, SECURITY INVOKER, owned by the registering role');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f
              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = f.function AND d.deptype = 'e'),
           0::bigint, 'none is a member of the extension');
 SELECT results_eq($$SELECT kind, provolatile::text FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function ORDER BY 1$$,
-                  $$VALUES ('create', 'v'), ('delete', 'v'), ('fetch', 's'), ('get', 's'), ('list', 's'), ('page', 's'), ('update', 'v'), ('upsert', 'v')$$,
-                  'get, list, page and fetch are STABLE; create, update, upsert and delete VOLATILE');
+                  $$VALUES ('create', 'v'), ('create_graph', 'v'), ('delete', 'v'), ('fetch', 's'), ('fetch_many', 's'), ('get', 's'), ('list', 's'), ('page', 's'), ('update', 'v'), ('upsert', 'v')$$,
+                  'get, list, page, fetch and fetch_many are STABLE; create, update, upsert, delete and create_graph VOLATILE');
 SELECT is(pg_temp.triggers_of('blog.users'), ARRAY[]::text[], 'without the option timestamps no trigger is installed');
 SELECT is((SELECT email FROM blog.users_get(1)), 'a@example.com', 'users_get works on the existing row');
 SELECT is(blog.users_fetch(1), '{"id": 1, "email": "a@example.com", "name": "anon", "bio": null}'::jsonb,
@@ -163,13 +165,16 @@ SELECT throws_ok($$SELECT orm_ext.model_register('blog.posts', '{"name": 42}')$$
 SELECT throws_ok($$SELECT orm_ext.model_register('blog.posts', '{"name": ""}')$$, '22023', NULL, 'name empty: 22023');
 SELECT throws_ok($$SELECT orm_ext.model_register('blog.posts', '{"name": ["p"]}')$$, '22023', NULL, 'name an array: 22023');
 SELECT throws_ok($$SELECT orm_ext.model_register('blog.posts', '{"name": true}')$$, '22023', NULL, 'name a boolean: 22023');
-SELECT throws_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('n', 57)), '42622', NULL,
-                 'a 57-byte name (57 + 7 bytes of _create > 63): 42622');
-SELECT throws_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('é', 29)), '42622', NULL,
-                 'a 29-character, 58-byte name: 42622 (bytes count, not characters)');
-CREATE TABLE blog.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa (id int PRIMARY KEY);   -- 57 bytes
-SELECT throws_ok($$SELECT orm_ext.model_register('blog.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')$$,
-                 '42622', NULL, 'a 57-byte table name as the default model name: 42622');
+SELECT throws_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('n', 51)), '42622', NULL,
+                 'a 51-byte name (51 + 13 bytes of _create_graph > 63): 42622');
+SELECT is(pg_temp.detail_of(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('n', 51))),
+          format('42622: Function names such as "%s_create_graph" must fit in 63 bytes.', repeat('n', 51)),
+          'the detail names the longest function, <name>_create_graph');
+SELECT throws_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('é', 26)), '42622', NULL,
+                 'a 26-character, 52-byte name: 42622 (bytes count, not characters)');
+CREATE TABLE blog.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa (id int PRIMARY KEY);   -- 51 bytes
+SELECT throws_ok($$SELECT orm_ext.model_register('blog.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')$$,
+                 '42622', NULL, 'a 51-byte table name as the default model name: 42622');
 -- timestamps
 SELECT throws_ok($$SELECT orm_ext.model_register('blog.nopk_ts', '{"timestamps": true}')$$, '42P01', NULL,
                  '(a missing table by name: 42P01)');
@@ -220,7 +225,7 @@ SELECT throws_ok($$SELECT orm_ext.model_register('blog.posts', '{"timestamps": t
                  '22023', NULL, 'the soft_delete column also a timestamps column: 22023');
 SELECT is(pg_temp.model_count(), 1::bigint, 'none of the refused calls registered a model');
 SELECT is(pg_temp.functions_in('blog'),
-          ARRAY['blog.users_create(text,text,text)', 'blog.users_delete(bigint)', 'blog.users_fetch(bigint,text[])', 'blog.users_get(bigint)',
+          ARRAY['blog.users_create(text,text,text)', 'blog.users_create_graph(jsonb)', 'blog.users_delete(bigint)', 'blog.users_fetch(bigint,text[])', 'blog.users_fetch_many(jsonb,text[],integer,text)', 'blog.users_get(bigint)',
                 'blog.users_list(jsonb,text[],integer,text)', 'blog.users_page(jsonb,text[],integer,text)',
                 'blog.users_update(bigint,jsonb)', 'blog.users_upsert(text,text,text)'],
           'or created a function');
@@ -229,12 +234,13 @@ SELECT is((SELECT options FROM orm_ext.models WHERE "table" = 'blog.users'::regc
           'and the refused re-registrations of blog.users left its options alone');
 
 -- the accepted variants
-SELECT lives_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('n', 56)),
-                'a 56-byte name is accepted');
-SELECT lives_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('é', 28)),
-                'a 28-character, 56-byte name is accepted');
-SELECT has_function('blog', repeat('é', 28) || '_create', 'its functions exist under that name');
-SELECT hasnt_function('blog', repeat('n', 56) || '_create', 'and the previous name''s are gone');
+SELECT lives_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('n', 50)),
+                'a 50-byte name is accepted');
+SELECT lives_ok(format($$SELECT orm_ext.model_register('blog.posts', '{"name": "%s"}')$$, repeat('é', 25)),
+                'a 25-character, 50-byte name is accepted');
+SELECT has_function('blog', repeat('é', 25) || '_create', 'its functions exist under that name');
+SELECT has_function('blog', repeat('é', 25) || '_create_graph', ARRAY['jsonb'], 'the longest of them, a 63-byte <name>_create_graph, too');
+SELECT hasnt_function('blog', repeat('n', 50) || '_create', 'and the previous name''s are gone');
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.posts', '{"timestamps": false, "soft_delete": false, "version": false, "name": null, "api_schema": null}')$$,
                 'false and null option values mean the defaults');
 SELECT results_eq($$SELECT model, api_schema::text COLLATE "default", created_at_column::text COLLATE "default", deleted_at_column::text COLLATE "default", version_column::text COLLATE "default"
@@ -282,8 +288,8 @@ SELECT results_eq($$SELECT model, api_schema::text COLLATE "default", created_at
 SELECT is((SELECT options FROM orm_ext.models WHERE "table" = '"Data ""S"""."Order Items"'::regclass) ->> 'name', 'it''s',
           'and the options document as given');
 SELECT is(pg_temp.functions_in('My Api'),
-          ARRAY['"My Api"."it''s_create"(integer,text,character varying)', '"My Api"."it''s_delete"(text,integer)',
-                '"My Api"."it''s_fetch"(text,integer,text[])', '"My Api"."it''s_get"(text,integer)', '"My Api"."it''s_list"(jsonb,text[],integer,text)',
+          ARRAY['"My Api"."it''s_create"(integer,text,character varying)', '"My Api"."it''s_create_graph"(jsonb)', '"My Api"."it''s_delete"(text,integer)',
+                '"My Api"."it''s_fetch"(text,integer,text[])', '"My Api"."it''s_fetch_many"(jsonb,text[],integer,text)', '"My Api"."it''s_get"(text,integer)', '"My Api"."it''s_list"(jsonb,text[],integer,text)',
                 '"My Api"."it''s_page"(jsonb,text[],integer,text)', '"My Api"."it''s_update"(text,integer,jsonb)',
                 '"My Api"."it''s_upsert"(integer,text,character varying)'],
           'the functions are in "My Api", named it''s_<kind>');
@@ -407,7 +413,7 @@ SELECT throws_ok($$SELECT orm_ext.model_register('shop.items', '{"name": "things
 SELECT lives_ok($$SELECT orm_ext.model_register('shop.items', '{"name": "item"}')$$,
                 'registered under another name, it works');
 SELECT is(pg_temp.functions_in('shop'),
-          ARRAY['shop.item_create(integer,text)', 'shop.item_delete(integer)', 'shop.item_fetch(integer,text[])', 'shop.item_get(integer)',
+          ARRAY['shop.item_create(integer,text)', 'shop.item_create_graph(jsonb)', 'shop.item_delete(integer)', 'shop.item_fetch(integer,text[])', 'shop.item_fetch_many(jsonb,text[],integer,text)', 'shop.item_get(integer)',
                 'shop.item_list(jsonb,text[],integer,text)', 'shop.item_page(jsonb,text[],integer,text)',
                 'shop.item_update(integer,jsonb)', 'shop.item_upsert(integer,text)',
                 'shop.items_get(integer)', 'shop.things_list()'],
@@ -421,7 +427,7 @@ SELECT lives_ok($$SELECT orm_ext.model_register('blog.users')$$, 're-registering
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users', '{}')$$, 'and again');
 SELECT results_eq($$SELECT kind, function::oid FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass ORDER BY kind$$,
                   $$SELECT kind, oid FROM oids_before ORDER BY kind$$,
-                  'is idempotent: the same eight functions, replaced in place (same OIDs)');
+                  'is idempotent: the same ten functions, replaced in place (same OIDs)');
 SELECT is((SELECT count(*) FROM orm_ext.models WHERE "table" = 'blog.users'::regclass), 1::bigint, 'one registry row');
 
 ALTER TABLE blog.users ADD COLUMN created_at timestamptz, ADD COLUMN updated_at timestamptz;
@@ -441,7 +447,9 @@ SELECT is(pg_get_function_arguments('blog.users_create'::regproc),
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users', '{"name": "member"}')$$, 're-registering under another name');
 SELECT results_eq($$SELECT kind, function::text FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass ORDER BY kind$$,
                   $$VALUES ('create', 'blog.member_create(text,text,text,timestamp with time zone,timestamp with time zone)'),
+                           ('create_graph', 'blog.member_create_graph(jsonb)'),
                            ('delete', 'blog.member_delete(bigint)'), ('fetch', 'blog.member_fetch(bigint,text[])'),
+                           ('fetch_many', 'blog.member_fetch_many(jsonb,text[],integer,text)'),
                            ('get', 'blog.member_get(bigint)'),
                            ('list', 'blog.member_list(jsonb,text[],integer,text)'),
                            ('page', 'blog.member_page(jsonb,text[],integer,text)'),
@@ -452,11 +460,11 @@ SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'blog'::regnamespac
           'and drops the old ones');
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users', '{"name": "member", "api_schema": "shop"}')$$,
                 're-registering into another api_schema');
-SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'shop'::regnamespace AND proname LIKE 'member\_%'), 8::bigint,
-          'creates the eight functions there');
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'shop'::regnamespace AND proname LIKE 'member\_%'), 10::bigint,
+          'creates the ten functions there');
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'blog'::regnamespace AND proname LIKE 'member\_%'), 0::bigint,
           'and drops them from the old schema');
-SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass AND api_schema = 'shop'), 8::bigint,
+SELECT is((SELECT count(*) FROM orm_ext.model_functions WHERE "table" = 'blog.users'::regclass AND api_schema = 'shop'), 10::bigint,
           'orm_ext.model_functions lists the new ones');
 SELECT is((SELECT email FROM shop.member_get(1)), 'a@example.com', 'and they work');
 SELECT lives_ok($$SELECT orm_ext.model_register('blog.users')$$, 'back to the defaults');
@@ -473,7 +481,7 @@ SELECT throws_ok($$SELECT orm_ext.model_unregister(NULL)$$, '22004', NULL, 'unre
 SELECT throws_ok($$SELECT orm_ext.model_unregister('blog.posts_view')$$, '42809', NULL, 'unregister a view: 42809');
 SELECT lives_ok($$SELECT orm_ext.model_unregister('"Data ""S"""."Order Items"')$$, 'unregister the hostile model');
 SELECT is(pg_temp.functions_in('My Api'),
-          ARRAY['"My Api".users_create(integer)', '"My Api".users_delete(integer)', '"My Api".users_fetch(integer,text[])', '"My Api".users_get(integer)',
+          ARRAY['"My Api".users_create(integer)', '"My Api".users_create_graph(jsonb)', '"My Api".users_delete(integer)', '"My Api".users_fetch(integer,text[])', '"My Api".users_fetch_many(jsonb,text[],integer,text)', '"My Api".users_get(integer)',
                 '"My Api".users_list(jsonb,text[],integer,text)', '"My Api".users_page(jsonb,text[],integer,text)',
                 '"My Api".users_update(integer,jsonb)', '"My Api".users_upsert(integer)'],
           'drops its functions (and only its: blog.people''s in the same schema stay)');
@@ -504,8 +512,8 @@ CREATE TABLE "Own ""S""".second (id int PRIMARY KEY, v text);
 SELECT lives_ok($$SELECT orm_ext.model_register('"Own ""S""".mine')$$,
                 'a non-superuser registers its own table (the registry''s policies let it)');
 SELECT is((SELECT count(*) FROM orm_ext.model_functions f JOIN pg_proc p ON p.oid = f.function
-            WHERE f."table" = '"Own ""S""".mine'::regclass AND p.proowner = 'tap_mreg_owner'::regrole), 8::bigint,
-          'and owns the eight functions');
+            WHERE f."table" = '"Own ""S""".mine'::regclass AND p.proowner = 'tap_mreg_owner'::regrole), 10::bigint,
+          'and owns the ten functions');
 SELECT throws_ok($$SELECT orm_ext.model_register('"Own ""S""".second', '{"api_schema": "locked"}')$$, '42501',
                  'permission denied for schema locked', 'an api_schema without CREATE privilege: 42501');
 SELECT lives_ok($$SELECT orm_ext.model_register('"Own ""S""".mine')$$, 'and re-registers it');
@@ -526,7 +534,7 @@ DELETE FROM orm_ext.model_registry;
 DELETE FROM orm_ext.model_generated_functions;
 SELECT is((SELECT count(*) FROM orm_ext.model_registry), 11::bigint,
           'but deleting from the registry directly touches none of the rows of tables it does not own');
-SELECT is((SELECT count(*) FROM orm_ext.model_generated_functions), 88::bigint, 'nor from the functions table');
+SELECT is((SELECT count(*) FROM orm_ext.model_generated_functions), 110::bigint, 'nor from the functions table');
 SELECT throws_ok($$INSERT INTO orm_ext.model_registry (model_table, model_name, api_schema, options)
                    VALUES ('"Own ""S""".mine', 'x', 'blog', '{}')
                    ON CONFLICT (model_table) DO UPDATE SET api_schema = 'blog'$$,
@@ -546,8 +554,8 @@ SET ROLE tap_mreg_owner;
 SELECT lives_ok($$SELECT orm_ext.model_unregister('"Own ""S""".mine')$$, 'the owner unregisters its model');
 RESET ROLE;
 SELECT is(pg_temp.functions_in('Own "S"'),
-          ARRAY['"Own ""S""".second_create(integer,text)', '"Own ""S""".second_delete(integer)', '"Own ""S""".second_fetch(integer,text[])',
-                '"Own ""S""".second_get(integer)',
+          ARRAY['"Own ""S""".second_create(integer,text)', '"Own ""S""".second_create_graph(jsonb)', '"Own ""S""".second_delete(integer)', '"Own ""S""".second_fetch(integer,text[])',
+                '"Own ""S""".second_fetch_many(jsonb,text[],integer,text)', '"Own ""S""".second_get(integer)',
                 '"Own ""S""".second_list(jsonb,text[],integer,text)', '"Own ""S""".second_page(jsonb,text[],integer,text)',
                 '"Own ""S""".second_update(integer,jsonb)', '"Own ""S""".second_upsert(integer,text)'],
           'its functions are gone, the other model''s stay');

@@ -322,11 +322,11 @@ BEGIN
     ELSE
         v_name := opt #>> '{}';
     END IF;
-    -- the longest function name is <name>_create / _update / _upsert / _delete
-    IF octet_length(v_name) + 7 > 63 THEN
+    -- the longest generated name is <name>_create_graph
+    IF octet_length(v_name) + 13 > 63 THEN
         RAISE EXCEPTION 'model name "%" is too long', v_name
             USING ERRCODE = '42622',
-                  DETAIL = 'Function names such as "' || v_name || '_create" must fit in 63 bytes.',
+                  DETAIL = 'Function names such as "' || v_name || '_create_graph" must fit in 63 bytes.',
                   HINT = 'Choose a shorter name with the option "name".';
     END IF;
 
@@ -845,6 +845,21 @@ BEGIN
                                           ELSE 'include pg_catalog.text[] DEFAULT ''{}''' END, ', '),
         format('RETURNS pg_catalog.jsonb LANGUAGE sql STABLE SECURITY INVOKER AS %L', body),
         label || ': the row with this primary key as jsonb, with the relationships named in include nested in it; NULL when absent');
+
+    -- fetch_many: a page of rows (filter and cursor as _page's) with includes
+    body := format('SELECT orm_ext.model_fetch_many_rows(%L::pg_catalog.jsonb, $1, $2, $3, $4)', meta);
+    PERFORM orm_ext.model_put_function(tbl, 'fetch_many', m.api_schema, m.model_name || '_fetch_many',
+        'filter pg_catalog.jsonb DEFAULT ''{}'', include pg_catalog.text[] DEFAULT ''{}'', '
+        'page_size integer DEFAULT 50, after pg_catalog.text DEFAULT NULL',
+        format('RETURNS pg_catalog.jsonb LANGUAGE sql STABLE SECURITY INVOKER AS %L', body),
+        label || ': {"items": [...], "next_cursor": ...}, rows matching filter in primary key order, each with the relationships named in include nested in it');
+
+    -- create_graph: a row with nested children and links
+    body := format('SELECT orm_ext.model_create_graph(%L::pg_catalog.regclass, $1)', qname);
+    PERFORM orm_ext.model_put_function(tbl, 'create_graph', m.api_schema, m.model_name || '_create_graph',
+        'doc pg_catalog.jsonb',
+        format('RETURNS pg_catalog.jsonb LANGUAGE sql VOLATILE SECURITY INVOKER AS %L', body),
+        label || ': creates a row with the children and links its document nests, in one statement; returns it as _fetch with them included');
 
     -- its relationships and those of the models linked to it
     PERFORM orm_ext.model_refresh_relationships(ARRAY[tbl::oid]);

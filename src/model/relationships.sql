@@ -214,6 +214,12 @@ BEGIN
                            (SELECT string_agg(format('t.%I', i.column_name), ', ' ORDER BY i.pk_position)
                               FROM orm_ext.model_column_info(r.target) i WHERE i.pk_position IS NOT NULL));
         END IF;
+        IF octet_length(m.model_name || '_' || r.name) > 63 THEN
+            RAISE WARNING 'relationship "%" of model "%" gets no function: "%_%" passes 63 bytes',
+                          r.name, m.model_name, m.model_name, r.name
+                USING HINT = 'Name it with a shorter "@orm_ext name=/reverse=/many=" in the comment of its foreign key.';
+            CONTINUE;
+        END IF;
         IF r.kind IN ('many_to_one', 'one_to_one') THEN
             -- to-one: the row, or NULL; by the target's primary key, the
             -- lookup of _get (model_row_get)
@@ -574,3 +580,409 @@ AS 'MODULE_PATHNAME', 'orm_ext_model_fetch_statement'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION orm_ext.model_fetch_statement(pg_catalog.regclass, pg_catalog.text[]) IS
     'model_fetch_sql(tbl, include), kept per session until a function or a relation changes; the body of generated _fetch functions';
+
+-- The engine of <m>_fetch_many: one page of rows in primary key order, as
+-- _page would return them, each with its includes nested, and the cursor of
+-- the next page (the same cursor as _page's with the default order).
+CREATE FUNCTION orm_ext.model_fetch_many_rows(meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                              include pg_catalog.text[], page_size integer,
+                                              after pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl regclass := (meta ->> 'table')::regclass;
+    model text := meta ->> 'model';
+    list_sql text;
+    json_expr text;
+    pk name[];
+    join_on text;
+    order_t0 text;
+    order_l text;
+    items jsonb;
+    more boolean;
+    last jsonb;
+    order_key jsonb;
+    vals jsonb;
+BEGIN
+    IF include IS NULL OR array_position(include, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION '%_fetch_many: include must not be or contain NULL', model
+            USING ERRCODE = '22004', HINT = 'Pass ''{}'' to include nothing.';
+    END IF;
+    -- one row more than the page: whether there is a next page
+    list_sql := orm_ext.model_list_sql(tbl, meta, filter, NULL, page_size, after, 1);
+    json_expr := orm_ext.model_fetch_json(tbl, model, include, 0);
+    pk := orm_ext.model_pk_columns(tbl);
+    SELECT string_agg(format('t0.%1$I OPERATOR(pg_catalog.=) l.%1$I', c), ' AND '),
+           string_agg(format('t0.%I', c), ', '),
+           string_agg(format('l.%I', c), ', ')
+      INTO join_on, order_t0, order_l
+      FROM unnest(pk) AS c;
+    -- the page's rows joined back to the table, so that t0 has its row type
+    -- and the key of the page's last row, for the cursor (from the row: the
+    -- document may have a relationship in a key column's place)
+    EXECUTE format('SELECT (COALESCE(pg_catalog.json_agg(%s ORDER BY %s) FILTER (WHERE l.n OPERATOR(pg_catalog.<=) %s), ''[]''))::pg_catalog.jsonb, '
+                   'pg_catalog.count(*) OPERATOR(pg_catalog.>) %s, '
+                   '(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(%s)) FILTER (WHERE l.n OPERATOR(pg_catalog.=) %s)) OPERATOR(pg_catalog.->) 0 '
+                   'FROM (SELECT l.*, pg_catalog.row_number() OVER (ORDER BY %s) AS n FROM (%s) AS l) AS l '
+                   'JOIN %s AS t0 ON %s',
+                   json_expr, order_t0, page_size, page_size, order_t0, page_size, order_l, list_sql, tbl, join_on)
+       INTO items, more, last;
+    IF NOT more THEN
+        RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+    END IF;
+    -- the default order is the primary key, so the cursor's values are the key
+    SELECT jsonb_agg(jsonb_build_array(o.column_name, o.descending)), last
+      INTO order_key, vals
+      FROM orm_ext.model_order(meta, NULL) AS o;
+    RETURN jsonb_build_object('items', items, 'next_cursor',
+        translate(encode(convert_to(jsonb_build_object('o', order_key, 'v', vals)::text, 'UTF8'), 'base64'),
+                  E'+/\n', '-_'));
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_fetch_many_rows(pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
+    'engine of the generated _fetch_many functions: a page of rows in primary key order with their includes nested, and the next cursor';
+
+-------------------------------------------------------------------------------
+-- Nested writes: <m>_create_graph(doc).
+--
+-- The document is a row of the model, as _create takes it (a key per column
+-- to write; an omitted column takes its default, null is NULL), in which a
+-- key may also name a relationship:
+--   to-many (one_to_many), and one_to_one from the referenced side: the
+--     child document(s), created with their foreign key set to this row;
+--   many_to_many: documents of the far model; one holding just the far
+--     primary key links that row, any other creates the row (with the key
+--     it may give), then links it;
+--   to-one from the foreign key's side: a document holding just the
+--     target's primary key points to that row, any other creates it first;
+--     null leaves the key NULL.
+-- Everything runs in the calling statement, so any error undoes the whole
+-- graph.  The result is the new row as _fetch returns it, with every
+-- relationship the document named included.
+-------------------------------------------------------------------------------
+
+-- The relationships of all models, by table and name, for one graph.
+CREATE FUNCTION orm_ext.model_relationship_map()
+RETURNS pg_catalog.jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(jsonb_object_agg(x.model_table::oid::text, x.rels), '{}')
+      FROM (SELECT i.model_table,
+                   jsonb_object_agg(i.name, jsonb_build_object(
+                       'kind', i.kind, 'target', i.target::oid, 'columns', i.columns,
+                       'target_columns', i.target_columns, 'through', i.through::oid,
+                       'through_columns', i.through_columns,
+                       'through_target_columns', i.through_target_columns,
+                       -- whether the foreign key is on this side
+                       'fk_side', i.kind = 'many_to_one'
+                                  OR (i.kind = 'one_to_one'
+                                      AND EXISTS (SELECT FROM pg_constraint c
+                                                   WHERE c.conrelid = i.model_table
+                                                     AND c.confrelid = i.target
+                                                     AND c.conname = i.constraint_name
+                                                     AND c.contype = 'f'
+                                                     AND i.columns = ARRAY(
+                                                         SELECT a.attname
+                                                           FROM unnest(c.conkey) WITH ORDINALITY AS k(n, o)
+                                                           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n
+                                                          ORDER BY k.o))))) AS rels
+              FROM orm_ext.model_relationship_info() i
+             GROUP BY i.model_table) x
+$$;
+COMMENT ON FUNCTION orm_ext.model_relationship_map() IS
+    'the relationships of all registered models as {table oid: {name: {kind, target, columns, ...}}} (for _create_graph)';
+
+-- The existing row of target whose primary key a document gives, as jsonb,
+-- for a link: a foreign key may reference other columns than the key.
+-- 23503 when there is no such row (or it is not visible).
+CREATE FUNCTION orm_ext.model_graph_row_by_key(target pg_catalog.regclass, doc pg_catalog.jsonb,
+                                               wanted pg_catalog.jsonb, root pg_catalog.text)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    conds text[] := '{}';
+    c name;
+    result jsonb;
+BEGIN
+    -- the key itself is what the foreign key references: nothing to read
+    IF NOT EXISTS (SELECT FROM jsonb_array_elements_text(wanted) AS w WHERE NOT doc ? w) THEN
+        RETURN doc;
+    END IF;
+    FOREACH c IN ARRAY orm_ext.model_pk_columns(target) LOOP
+        conds := conds || format('t.%I OPERATOR(pg_catalog.=) %s', c, orm_ext.model_value_literal(target, c, doc -> c::text));
+    END LOOP;
+    EXECUTE format('SELECT pg_catalog.to_jsonb(t.*) FROM %s AS t WHERE %s', target, array_to_string(conds, ' AND '))
+       INTO result;
+    IF result IS NULL THEN
+        RAISE EXCEPTION '%_create_graph: no row of table % has the key %', root, target, doc
+            USING ERRCODE = '23503',
+                  DETAIL = 'An object holding just a primary key links the existing row with that key.';
+    END IF;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_graph_row_by_key(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text) IS
+    'for _create_graph: the existing row a document holding just a primary key links to (23503 when there is none)';
+
+-- Creates one row of the graph and what hangs off it; returns the row as
+-- jsonb.  fixed: columns set by the parent ({column: value}).
+CREATE FUNCTION orm_ext.model_create_graph_row(tbl pg_catalog.regclass, doc pg_catalog.jsonb,
+                                               fixed pg_catalog.jsonb, relmap pg_catalog.jsonb,
+                                               root pg_catalog.text, depth integer)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    rels jsonb := COALESCE(relmap -> (tbl::oid::text), '{}');
+    rel jsonb;
+    info record;
+    k text;
+    v jsonb;
+    child jsonb;
+    target regclass;
+    created jsonb;
+    linked jsonb;
+    cols text[] := '{}';
+    vals text[] := '{}';
+    setv jsonb := COALESCE(fixed, '{}');
+    rowdoc jsonb;
+    n int;
+BEGIN
+    IF depth > 10 THEN
+        RAISE EXCEPTION '%_create_graph: the document nests deeper than 10 relationships', root
+            USING ERRCODE = '54001';
+    END IF;
+    IF doc IS NULL OR jsonb_typeof(doc) <> 'object' THEN
+        RAISE EXCEPTION '%_create_graph: a row of the document must be a JSON object, not %', root,
+                        COALESCE(jsonb_typeof(doc), 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+
+    -- to-one relationships on the foreign key's side: their keys first
+    FOR k, v IN SELECT e.key, e.value FROM jsonb_each(doc) AS e ORDER BY e.key LOOP
+        rel := rels -> k;
+        CONTINUE WHEN rel IS NULL OR NOT (rel ->> 'fk_side')::boolean;
+        target := (rel ->> 'target')::oid::regclass;
+        IF jsonb_typeof(v) = 'null' THEN
+            linked := NULL;
+        ELSIF jsonb_typeof(v) <> 'object' THEN
+            RAISE EXCEPTION '%_create_graph: relationship "%" of model "%" takes an object or null, not %',
+                            root, k, m.model_name, jsonb_typeof(v)
+                USING ERRCODE = '22023';
+        ELSE
+            linked := orm_ext.model_graph_target(target, v, rel -> 'target_columns', relmap, root, depth);
+        END IF;
+        FOR n IN 1 .. jsonb_array_length(rel -> 'columns') LOOP
+            IF setv ? (rel -> 'columns' ->> (n - 1)) THEN
+                RAISE EXCEPTION '%_create_graph: column "%" of model "%" is set by the parent row, not by its relationship "%"',
+                                root, rel -> 'columns' ->> (n - 1), m.model_name, k
+                    USING ERRCODE = '22023', HINT = 'Leave the relationship out of the nested document.';
+            END IF;
+            IF doc ? (rel -> 'columns' ->> (n - 1)) AND NOT (rel -> 'columns' ->> (n - 1)) = k THEN
+                RAISE EXCEPTION '%_create_graph: column "%" of model "%" is set by its relationship "%"',
+                                root, rel -> 'columns' ->> (n - 1), m.model_name, k
+                    USING ERRCODE = '22023', HINT = 'Give either the column or the relationship.';
+            END IF;
+            setv := setv || jsonb_build_object(rel -> 'columns' ->> (n - 1),
+                                               COALESCE(linked -> (rel -> 'target_columns' ->> (n - 1)), 'null'));
+        END LOOP;
+    END LOOP;
+
+    -- the row itself, as _create would insert it
+    FOR info IN SELECT * FROM orm_ext.model_column_info(tbl) LOOP
+        IF setv ? info.column_name THEN
+            IF doc ? info.column_name THEN
+                RAISE EXCEPTION '%_create_graph: column "%" of model "%" is set by the parent row',
+                                root, info.column_name, m.model_name
+                    USING ERRCODE = '22023', HINT = 'Leave it out of the nested document.';
+            END IF;
+            cols := cols || quote_ident(info.column_name);
+            vals := vals || orm_ext.model_value_literal(tbl, info.column_name, setv -> info.column_name::text);
+        ELSIF doc ? info.column_name AND NOT rels ? info.column_name THEN
+            IF info.server_owned THEN
+                RAISE EXCEPTION 'column "%" of table % is written by the server', info.column_name, tbl
+                    USING ERRCODE = '428C9',
+                          DETAIL = 'Identity ALWAYS, generated, timestamp, soft-delete, version and ledger columns cannot be set.',
+                          HINT = format('Remove "%s" from the document.', info.column_name);
+            END IF;
+            cols := cols || quote_ident(info.column_name);
+            vals := vals || orm_ext.model_value_literal(tbl, info.column_name, doc -> info.column_name::text);
+        ELSIF info.column_name = m.version_column THEN
+            cols := cols || quote_ident(info.column_name);
+            vals := vals || '1'::text;
+        END IF;
+    END LOOP;
+    FOR k IN SELECT e.key FROM jsonb_each(doc) AS e LOOP
+        IF NOT rels ? k AND NOT EXISTS (SELECT FROM pg_attribute a
+                                         WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0
+                                           AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column or relationship "%" of model "%" does not exist', k, m.model_name
+                USING ERRCODE = '42703',
+                      DETAIL = COALESCE('Its relationships are: '
+                                        || (SELECT string_agg(r, ', ' ORDER BY r) FROM jsonb_object_keys(rels) AS r)
+                                        || '.', 'It has no relationships.');
+        END IF;
+    END LOOP;
+    IF cardinality(cols) = 0 THEN
+        EXECUTE format('INSERT INTO %s AS t DEFAULT VALUES RETURNING pg_catalog.to_jsonb(t.*)', tbl) INTO rowdoc;
+    ELSE
+        EXECUTE format('INSERT INTO %s AS t (%s) VALUES (%s) RETURNING pg_catalog.to_jsonb(t.*)', tbl,
+                       array_to_string(cols, ', '), array_to_string(vals, ', '))
+           INTO rowdoc;
+    END IF;
+
+    -- what hangs off the row: children and links
+    FOR k, v IN SELECT e.key, e.value FROM jsonb_each(doc) AS e ORDER BY e.key LOOP
+        rel := rels -> k;
+        CONTINUE WHEN rel IS NULL OR (rel ->> 'fk_side')::boolean;
+        target := (rel ->> 'target')::oid::regclass;
+        IF rel ->> 'kind' = 'one_to_one' THEN
+            IF jsonb_typeof(v) = 'null' THEN
+                CONTINUE;
+            ELSIF jsonb_typeof(v) <> 'object' THEN
+                RAISE EXCEPTION '%_create_graph: relationship "%" of model "%" takes an object or null, not %',
+                                root, k, m.model_name, jsonb_typeof(v)
+                    USING ERRCODE = '22023';
+            END IF;
+            v := jsonb_build_array(v);
+        ELSIF jsonb_typeof(v) <> 'array' THEN
+            RAISE EXCEPTION '%_create_graph: relationship "%" of model "%" takes an array, not %',
+                            root, k, m.model_name, jsonb_typeof(v)
+                USING ERRCODE = '22023';
+        END IF;
+        FOR child IN SELECT e FROM jsonb_array_elements(v) AS e LOOP
+            IF rel ->> 'kind' = 'many_to_many' THEN
+                IF jsonb_typeof(child) <> 'object' THEN
+                    RAISE EXCEPTION '%_create_graph: relationship "%" of model "%" takes objects, not %',
+                                    root, k, m.model_name, jsonb_typeof(child)
+                        USING ERRCODE = '22023';
+                END IF;
+                created := orm_ext.model_graph_target(target, child, rel -> 'target_columns', relmap, root, depth);
+                cols := '{}';
+                vals := '{}';
+                FOR n IN 1 .. jsonb_array_length(rel -> 'columns') LOOP
+                    cols := cols || quote_ident(rel -> 'through_columns' ->> (n - 1));
+                    vals := vals || format('%L', rowdoc ->> (rel -> 'columns' ->> (n - 1)));
+                END LOOP;
+                FOR n IN 1 .. jsonb_array_length(rel -> 'target_columns') LOOP
+                    cols := cols || quote_ident(rel -> 'through_target_columns' ->> (n - 1));
+                    vals := vals || format('%L', created ->> (rel -> 'target_columns' ->> (n - 1)));
+                END LOOP;
+                EXECUTE format('INSERT INTO %s (%s) VALUES (%s)', (rel ->> 'through')::oid::regclass,
+                               array_to_string(cols, ', '), array_to_string(vals, ', '));
+            ELSE
+                fixed := '{}';
+                FOR n IN 1 .. jsonb_array_length(rel -> 'columns') LOOP
+                    fixed := fixed || jsonb_build_object(rel -> 'target_columns' ->> (n - 1),
+                                                         rowdoc -> (rel -> 'columns' ->> (n - 1)));
+                END LOOP;
+                PERFORM orm_ext.model_create_graph_row(target, child, fixed, relmap, root, depth + 1);
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN rowdoc;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_create_graph_row(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text, integer) IS
+    'engine of _create_graph: inserts one row of the document and what hangs off it, returning the row as jsonb';
+
+-- The include paths that return what a document named.
+CREATE FUNCTION orm_ext.model_graph_paths(tbl pg_catalog.regclass, doc pg_catalog.jsonb,
+                                          relmap pg_catalog.jsonb, prefix pg_catalog.text, depth integer)
+RETURNS SETOF pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rels jsonb := COALESCE(relmap -> (tbl::oid::text), '{}');
+    k text;
+    v jsonb;
+    child jsonb;
+BEGIN
+    IF depth > 10 OR jsonb_typeof(doc) <> 'object' THEN
+        RETURN;
+    END IF;
+    FOR k, v IN SELECT e.key, e.value FROM jsonb_each(doc) AS e LOOP
+        CONTINUE WHEN NOT rels ? k;
+        RETURN NEXT prefix || k;
+        FOR child IN SELECT e FROM jsonb_array_elements(CASE jsonb_typeof(v) WHEN 'array' THEN v
+                                                                               WHEN 'object' THEN jsonb_build_array(v)
+                                                                               ELSE '[]' END) AS e LOOP
+            RETURN QUERY SELECT * FROM orm_ext.model_graph_paths((rels -> k ->> 'target')::oid::regclass, child,
+                                                                 relmap, prefix || k || '.', depth + 1);
+        END LOOP;
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_graph_paths(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text, integer) IS
+    'the include paths of the relationships a _create_graph document names';
+
+CREATE FUNCTION orm_ext.model_create_graph(tbl pg_catalog.regclass, doc pg_catalog.jsonb)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m record;
+    relmap jsonb;
+    rowdoc jsonb;
+    paths text[];
+    fetch_fn regprocedure;
+    args text[] := '{}';
+    c name;
+    result jsonb;
+BEGIN
+    SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not a registered model', tbl USING ERRCODE = '55000';
+    END IF;
+    IF doc IS NULL THEN
+        RAISE EXCEPTION '%_create_graph: the document must not be NULL', m.model_name USING ERRCODE = '22004';
+    END IF;
+    relmap := orm_ext.model_relationship_map();
+    rowdoc := orm_ext.model_create_graph_row(tbl, doc, NULL, relmap, m.model_name, 0);
+    paths := ARRAY(SELECT DISTINCT p FROM orm_ext.model_graph_paths(tbl, doc, relmap, '', 0) AS p ORDER BY 1);
+    SELECT g.function INTO fetch_fn FROM orm_ext.model_generated_functions g
+     WHERE g.model_table = tbl AND g.kind = 'fetch';
+    FOREACH c IN ARRAY orm_ext.model_pk_columns(tbl) LOOP
+        args := args || orm_ext.model_value_literal(tbl, c, rowdoc -> c::text);
+    END LOOP;
+    -- as _fetch returns it (NULL when the new row is not visible to the caller)
+    EXECUTE format('SELECT %s(%s, %L::pg_catalog.text[])', fetch_fn::regproc, array_to_string(args, ', '), paths)
+       INTO result;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_create_graph(pg_catalog.regclass, pg_catalog.jsonb) IS
+    'engine of the generated _create_graph functions: creates a row with nested children and links in one statement, and returns it as _fetch with every relationship the document named';
+
+-- The row a to-one or many-to-many document stands for: the existing row
+-- when it holds just the target's primary key, else a new row created from
+-- it (with what it nests).
+CREATE FUNCTION orm_ext.model_graph_target(target pg_catalog.regclass, doc pg_catalog.jsonb,
+                                           wanted pg_catalog.jsonb, relmap pg_catalog.jsonb,
+                                           root pg_catalog.text, depth integer)
+RETURNS pg_catalog.jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tpk name[] := orm_ext.model_pk_columns(target);
+BEGIN
+    IF (SELECT bool_and(doc ? c) FROM unnest(tpk) AS c)
+       AND NOT EXISTS (SELECT FROM jsonb_object_keys(doc) AS k WHERE NOT k = ANY (tpk)) THEN
+        RETURN orm_ext.model_graph_row_by_key(target, doc, wanted, root);
+    END IF;
+    RETURN orm_ext.model_create_graph_row(target, doc, NULL, relmap, root, depth + 1);
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_graph_target(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text, integer) IS
+    'for _create_graph: the existing row a document holding just a primary key links to, or the row created from any other document';
