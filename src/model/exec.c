@@ -36,6 +36,7 @@
 #include "access/relation.h"
 #include "access/stratnum.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -253,7 +254,11 @@ ModelRowCall(FunctionCallInfo fcinfo, bool read_only, const char *fname,
 	plan = ModelPlanFor(query, nargs, argtypes);
 	rc = SPI_execute_plan(plan, values, nulls, read_only, 2);
 	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s: the statement cannot run here (%s)",
+						fname, SPI_result_code_string(rc)),
+				 errdetail("Transaction control and COPY are not allowed.")));
 	if (SPI_tuptable == NULL || SPI_tuptable->tupdesc->natts != 1 ||
 		TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid != rowtype)
 		ereport(ERROR,
@@ -336,16 +341,21 @@ ModelFastGet(FunctionCallInfo fcinfo, Oid relid, const char *deleted,
 
 	if (ExecutorCheckPerms_hook != NULL || nkeys <= 0 || nkeys > INDEX_MAX_KEYS)
 		return false;
-	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
-		return false;
-	if (pg_class_aclcheck(relid, userid, ACL_SELECT) != ACLCHECK_OK &&
-		pg_attribute_aclcheck_all(relid, userid, ACL_SELECT,
-								  ACLMASK_ALL) != ACLCHECK_OK)
-		return false;
 
+	/*
+	 * Lock first, as the executor does: taking the lock processes the
+	 * invalidations of a concurrent ALTER TABLE ... ENABLE ROW LEVEL
+	 * SECURITY (or GRANT, REVOKE) that committed while we waited, so the
+	 * checks below see the table as the SELECT would.
+	 */
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
 		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE ||
+		(pg_class_aclcheck(relid, userid, ACL_SELECT) != ACLCHECK_OK &&
+		 pg_attribute_aclcheck_all(relid, userid, ACL_SELECT,
+								   ACLMASK_ALL) != ACLCHECK_OK))
+		goto done;
 	/* rows of inheritance children are not in the parent's index */
 	if (rel->rd_rel->relkind != RELKIND_RELATION ||
 		rel->rd_rel->relhassubclass ||
@@ -542,12 +552,14 @@ static HTAB *ModelFetchCache = NULL;
 static MemoryContext ModelFetchContext = NULL;
 static bool ModelFetchCallbacks = false;
 static bool ModelFetchStale = false;
+static uint64 ModelFetchGeneration = 0;	/* invalidations seen */
 static Oid	ModelFetchSqlOid = InvalidOid;
 
 static void
 ModelFetchInvalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
 	ModelFetchStale = true;
+	ModelFetchGeneration++;
 	if (cacheid == PROCOID)
 		ModelFetchSqlOid = InvalidOid;
 }
@@ -556,6 +568,7 @@ static void
 ModelFetchRelInvalidate(Datum arg, Oid relid)
 {
 	ModelFetchStale = true;
+	ModelFetchGeneration++;
 }
 
 static void
@@ -604,6 +617,8 @@ orm_ext_model_fetch_statement(PG_FUNCTION_ARGS)
 	ModelFetchEntry *entry;
 	Datum		statement;
 	bool		found;
+	uint64		generation;
+	bool		cacheable;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -617,7 +632,17 @@ orm_ext_model_fetch_statement(PG_FUNCTION_ARGS)
 	relid = PG_GETARG_OID(0);
 	include = PG_GETARG_DATUM(1);
 
+	/*
+	 * model_fetch_sql() reads the catalogs with the statement's snapshot.
+	 * What it builds may be kept only if that snapshot is not older than the
+	 * invalidations this backend has seen: not under REPEATABLE READ or
+	 * SERIALIZABLE (the transaction's snapshot), and not when invalidations
+	 * arrive now, after the statement took its snapshot.  Otherwise the
+	 * statement is built for this call alone.
+	 */
+	generation = ModelFetchGeneration;
 	AcceptInvalidationMessages();
+	cacheable = !IsolationUsesXactSnapshot() && generation == ModelFetchGeneration;
 	if (ModelFetchCache == NULL || ModelFetchStale ||
 		hash_get_num_entries(ModelFetchCache) >= MODEL_FETCH_CACHE_LIMIT)
 		ModelFetchReset();
@@ -642,7 +667,8 @@ orm_ext_model_fetch_statement(PG_FUNCTION_ARGS)
 	statement = OidFunctionCall2(ModelFetchSqlOid, ObjectIdGetDatum(relid),
 								 include);
 
-	/* building it may have run DDL-free catalog reads only, but be careful */
+	if (!cacheable || generation != ModelFetchGeneration)
+		PG_RETURN_DATUM(statement);
 	if (ModelFetchStale)
 		ModelFetchReset();
 	entry = (ModelFetchEntry *) hash_search(ModelFetchCache, &key, HASH_ENTER,

@@ -1380,6 +1380,9 @@ BEGIN
                 OR EXISTS (SELECT FROM orm_ext.model_generated_functions g JOIN pg_class rc ON rc.oid = g.reads
                             WHERE g.model_table = m.model_table AND rc.relnamespace = ANY (schemas)))
     LOOP
+        -- another owner's model: left for its owner (whose next DDL on it,
+        -- or model_register, regenerates it)
+        CONTINUE WHEN NOT orm_ext.owns_relation(t);
         UPDATE orm_ext.model_registry m
            SET api_schema = (SELECT n.nspname FROM orm_ext.model_generated_functions g
                                JOIN pg_proc p ON p.oid = g.function

@@ -209,10 +209,20 @@ BEGIN
             FOR n IN 1 .. cardinality(r.columns) LOOP
                 conds := conds || format('t.%I OPERATOR(pg_catalog.=) $1.%I', r.target_columns[n], r.columns[n]);
             END LOOP;
-            body := format('SELECT t.* FROM %s AS t WHERE %s%s ORDER BY %s',
+            -- to-many: the rows; to-one: the first (only) row, as one value
+            body := format('SELECT %s FROM %s AS t WHERE %s%s ORDER BY %s',
+                           CASE WHEN r.kind IN ('many_to_one', 'one_to_one') THEN format('(t.*)::%s', trowtype)
+                                ELSE 't.*' END,
                            trowtype, array_to_string(conds, ' AND '), alive,
                            (SELECT string_agg(format('t.%I', i.column_name), ', ' ORDER BY i.pk_position)
                               FROM orm_ext.model_column_info(r.target) i WHERE i.pk_position IS NOT NULL));
+        END IF;
+        -- names that cannot be an include step (dots, parentheses, commas)
+        -- or a function name (63 bytes)
+        IF r.name ~ '[.(),]' THEN
+            RAISE WARNING 'relationship "%" of model "%" gets no function: its name has one of . ( ) ,', r.name, m.model_name
+                USING HINT = 'Name it with "@orm_ext name=/reverse=/many=" in the comment of its foreign key.';
+            CONTINUE;
         END IF;
         IF octet_length(m.model_name || '_' || r.name) > 63 THEN
             RAISE WARNING 'relationship "%" of model "%" gets no function: "%_%" passes 63 bytes',
@@ -237,7 +247,7 @@ BEGIN
                                       array_to_string(conds, ' AND '), alive),
                                trowtype, tm.deleted_at_column, trowtype, array_to_string(args, ', '));
             ELSE
-                body := format('SELECT (%s LIMIT 1)', replace(body, 'SELECT t.* FROM', format('SELECT (t.*)::%s FROM', trowtype)));
+                body := format('SELECT (%s LIMIT 1)', body);
             END IF;
             PERFORM orm_ext.model_put_function(tbl, 'rel:' || r.name, m.api_schema, m.model_name || '_' || r.name,
                 format('r %s', rowtype),
@@ -405,6 +415,7 @@ DECLARE
     target_model text;
     sub text;
     fields text[] := '{}';
+    pairs text[];
     relnames name[] := '{}';
 BEGIN
     IF cardinality(paths) = 0 THEN
@@ -507,32 +518,41 @@ BEGIN
             END IF;
             IF lim IS NULL THEN
                 fields := fields || format(
-                    '%L, (SELECT COALESCE(pg_catalog.json_agg(%s ORDER BY %s), ''[]'') FROM %s(%s) AS %s)',
+                    '%L, (SELECT COALESCE(pg_catalog.json_agg(%s ORDER BY %s), ''[]'') FROM %s(%s.*) AS %s)',
                     seg.head, sub, ord_sql, nav.function::regproc, me, child);
             ELSE
                 -- the first lim rows in that order, then aggregated in it
                 fields := fields || format(
                     '%L, (SELECT COALESCE(pg_catalog.json_agg(s.j ORDER BY s.n), ''[]'') FROM '
-                    '(SELECT %s AS j, pg_catalog.row_number() OVER (ORDER BY %s) AS n FROM %s(%s) AS %s ORDER BY %s LIMIT %s) AS s)',
+                    '(SELECT %s AS j, pg_catalog.row_number() OVER (ORDER BY %s) AS n FROM %s(%s.*) AS %s ORDER BY %s LIMIT %s) AS s)',
                     seg.head, sub, ord_sql, nav.function::regproc, me, child, ord_sql, lim);
             END IF;
         ELSIF cardinality(seg.tails) = 0 THEN
             -- a to-one leaf: the function's value itself (NULL stays NULL)
-            fields := fields || format('%L, pg_catalog.row_to_json(%s(%s))', seg.head, nav.function::regproc, me);
+            fields := fields || format('%L, pg_catalog.row_to_json(%s(%s.*))', seg.head, nav.function::regproc, me);
         ELSE
-            fields := fields || format('%L, (SELECT %s FROM %s(%s) AS %s WHERE NOT (%s.* IS NULL))',
+            fields := fields || format('%L, (SELECT %s FROM %s(%s.*) AS %s WHERE NOT (%s.* IS NULL))',
                                        seg.head, sub, nav.function::regproc, me, child, child);
         END IF;
     END LOOP;
     -- json, not jsonb, while nesting (much cheaper to build); the caller
     -- casts the whole document once.  The row's columns come first; a
     -- relationship named like a column takes its place.
-    RETURN format('pg_catalog.json_build_object(%s)',
-                  array_to_string(ARRAY(SELECT format('%L, %s.%I', a.attname, me, a.attname)
-                                          FROM pg_attribute a
-                                         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
-                                           AND NOT a.attname = ANY (relnames)
-                                         ORDER BY a.attnum) || fields, ', '));
+    pairs := ARRAY(SELECT format('%L, %s.%I', a.attname, me, a.attname)
+                     FROM pg_attribute a
+                    WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+                      AND NOT a.attname = ANY (relnames)
+                    ORDER BY a.attnum) || fields;
+    IF cardinality(pairs) <= 50 THEN
+        RETURN format('pg_catalog.json_build_object(%s)', array_to_string(pairs, ', '));
+    END IF;
+    -- a function takes at most 100 arguments: a wide row is built in chunks
+    -- of 50 pairs, joined as jsonb
+    RETURN format('pg_catalog.to_json(%s)',
+                  (SELECT string_agg(format('pg_catalog.jsonb_build_object(%s)',
+                                            array_to_string(pairs[c * 50 + 1 : c * 50 + 50], ', ')),
+                                     ' OPERATOR(pg_catalog.||) ' ORDER BY c)
+                     FROM generate_series(0, (cardinality(pairs) - 1) / 50) AS c));
 END;
 $$;
 COMMENT ON FUNCTION orm_ext.model_fetch_json(pg_catalog.regclass, pg_catalog.text, pg_catalog.text[], integer) IS
@@ -622,12 +642,12 @@ BEGIN
     -- the page's rows joined back to the table, so that t0 has its row type
     -- and the key of the page's last row, for the cursor (from the row: the
     -- document may have a relationship in a key column's place)
-    EXECUTE format('SELECT (COALESCE(pg_catalog.json_agg(%s ORDER BY %s) FILTER (WHERE l.n OPERATOR(pg_catalog.<=) %s), ''[]''))::pg_catalog.jsonb, '
+    EXECUTE format('SELECT (COALESCE(pg_catalog.json_agg(%s ORDER BY %s) FILTER (WHERE l."orm_ext n" OPERATOR(pg_catalog.<=) %s), ''[]''))::pg_catalog.jsonb, '
                    'pg_catalog.count(*) OPERATOR(pg_catalog.>) %s, '
-                   '(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(%s)) FILTER (WHERE l.n OPERATOR(pg_catalog.=) %s)) OPERATOR(pg_catalog.->) 0 '
-                   'FROM (SELECT l.*, pg_catalog.row_number() OVER (ORDER BY %s) AS n FROM (%s) AS l) AS l '
+                   '(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(%s)) FILTER (WHERE l."orm_ext n" OPERATOR(pg_catalog.=) %s)) OPERATOR(pg_catalog.->) 0 '
+                   'FROM (SELECT %s, pg_catalog.row_number() OVER (ORDER BY %s) AS "orm_ext n" FROM (%s) AS l) AS l '
                    'JOIN %s AS t0 ON %s',
-                   json_expr, order_t0, page_size, page_size, order_t0, page_size, order_l, list_sql, tbl, join_on)
+                   json_expr, order_t0, page_size, page_size, order_t0, page_size, order_l, order_l, list_sql, tbl, join_on)
        INTO items, more, last;
     IF NOT more THEN
         RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
@@ -690,6 +710,9 @@ AS $$
                                                            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n
                                                           ORDER BY k.o))))) AS rels
               FROM orm_ext.model_relationship_info() i
+             -- only relationships that have a navigation function
+             WHERE EXISTS (SELECT FROM orm_ext.model_generated_functions g
+                            WHERE g.model_table = i.model_table AND g.kind = 'rel:' || i.name)
              GROUP BY i.model_table) x
 $$;
 COMMENT ON FUNCTION orm_ext.model_relationship_map() IS
@@ -709,10 +732,8 @@ DECLARE
     c name;
     result jsonb;
 BEGIN
-    -- the key itself is what the foreign key references: nothing to read
-    IF NOT EXISTS (SELECT FROM jsonb_array_elements_text(wanted) AS w WHERE NOT doc ? w) THEN
-        RETURN doc;
-    END IF;
+    -- read as the caller even when the key is all the link needs: a row the
+    -- caller cannot see is not linked (23503), as the docs promise
     FOREACH c IN ARRAY orm_ext.model_pk_columns(target) LOOP
         conds := conds || format('t.%I OPERATOR(pg_catalog.=) %s', c, orm_ext.model_value_literal(target, c, doc -> c::text));
     END LOOP;
