@@ -670,6 +670,19 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table % is not a registered model', tbl USING ERRCODE = '55000';
     END IF;
+    -- the API schema was renamed (by someone else, whose rename left this
+    -- model alone): follow the functions to its new name
+    IF NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.api_schema) THEN
+        UPDATE orm_ext.model_registry r
+           SET api_schema = (SELECT n.nspname FROM orm_ext.model_generated_functions g
+                               JOIN pg_proc p ON p.oid = g.function
+                               JOIN pg_namespace n ON n.oid = p.pronamespace
+                              WHERE g.model_table = tbl LIMIT 1)
+         WHERE r.model_table = tbl
+           AND EXISTS (SELECT FROM orm_ext.model_generated_functions g JOIN pg_proc p ON p.oid = g.function
+                        WHERE g.model_table = tbl);
+        SELECT * INTO m FROM orm_ext.model_registry r WHERE r.model_table = tbl;
+    END IF;
     SELECT format('%I.%I', ns.nspname, c.relname) INTO qname
       FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE c.oid = tbl;
     rowtype := qname;
