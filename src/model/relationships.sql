@@ -176,6 +176,8 @@ DECLARE
     body text;
     alive text;
     kinds text[] := '{}';
+    target_pk name[];
+    target_order text;
     n int;
     label text;
 BEGIN
@@ -187,6 +189,10 @@ BEGIN
     FOR r IN SELECT * FROM orm_ext.model_relationship_info() i WHERE i.model_table = tbl LOOP
         SELECT * INTO tm FROM orm_ext.model_registry g WHERE g.model_table = r.target;
         trowtype := r.target::text;
+        -- the target's primary key: the order of to-many rows, and whether a
+        -- to-one can use _get's lookup
+        target_pk := orm_ext.model_pk_columns(r.target);
+        SELECT string_agg(format('t.%I', c), ', ') INTO target_order FROM unnest(target_pk) AS c;
         alive := CASE WHEN tm.deleted_at_column IS NULL THEN ''
                       ELSE format(' AND t.%I IS NULL', tm.deleted_at_column) END;
         conds := '{}';
@@ -203,8 +209,7 @@ BEGIN
             END LOOP;
             body := format('SELECT t.* FROM %s AS t WHERE EXISTS (SELECT FROM %s AS a WHERE %s)%s ORDER BY %s',
                            trowtype, r.through, array_to_string(conds, ' AND '), alive,
-                           (SELECT string_agg(format('t.%I', i.column_name), ', ' ORDER BY i.pk_position)
-                              FROM orm_ext.model_column_info(r.target) i WHERE i.pk_position IS NOT NULL));
+                           target_order);
         ELSE
             FOR n IN 1 .. cardinality(r.columns) LOOP
                 conds := conds || format('t.%I OPERATOR(pg_catalog.=) $1.%I', r.target_columns[n], r.columns[n]);
@@ -214,8 +219,7 @@ BEGIN
                            CASE WHEN r.kind IN ('many_to_one', 'one_to_one') THEN format('(t.*)::%s', trowtype)
                                 ELSE 't.*' END,
                            trowtype, array_to_string(conds, ' AND '), alive,
-                           (SELECT string_agg(format('t.%I', i.column_name), ', ' ORDER BY i.pk_position)
-                              FROM orm_ext.model_column_info(r.target) i WHERE i.pk_position IS NOT NULL));
+                           target_order);
         END IF;
         -- names that cannot be an include step (dots, parentheses, commas)
         -- or a function name (63 bytes)
@@ -233,9 +237,7 @@ BEGIN
         IF r.kind IN ('many_to_one', 'one_to_one') THEN
             -- to-one: the row, or NULL; by the target's primary key, the
             -- lookup of _get (model_row_get)
-            IF r.target_columns = (SELECT array_agg(i.column_name ORDER BY i.pk_position)
-                                     FROM orm_ext.model_column_info(r.target) i
-                                    WHERE i.pk_position IS NOT NULL) THEN
+            IF r.target_columns = target_pk THEN
                 conds := '{}';
                 args := '{}';
                 FOR n IN 1 .. cardinality(r.columns) LOOP
@@ -751,7 +753,9 @@ COMMENT ON FUNCTION orm_ext.model_graph_row_by_key(pg_catalog.regclass, pg_catal
     'for _create_graph: the existing row a document holding just a primary key links to (23503 when there is none)';
 
 -- Creates one row of the graph and what hangs off it; returns the row as
--- jsonb.  fixed: columns set by the parent ({column: value}).
+-- jsonb.  fixed: columns set by the parent ({column: value}).  relmap: the
+-- relationships of model_relationship_map(), and under "columns" the columns
+-- of every table the graph can reach ({table oid: [{"name", "server_owned"}]}).
 CREATE FUNCTION orm_ext.model_create_graph_row(tbl pg_catalog.regclass, doc pg_catalog.jsonb,
                                                fixed pg_catalog.jsonb, relmap pg_catalog.jsonb,
                                                root pg_catalog.text, depth integer)
@@ -818,7 +822,8 @@ BEGIN
     END LOOP;
 
     -- the row itself, as _create would insert it
-    FOR info IN SELECT * FROM orm_ext.model_column_info(tbl) LOOP
+    FOR info IN SELECT c ->> 'name' AS column_name, (c ->> 'server_owned')::boolean AS server_owned
+                  FROM jsonb_array_elements(relmap -> 'columns' -> (tbl::oid::text)) AS c LOOP
         IF setv ? info.column_name THEN
             IF doc ? info.column_name THEN
                 RAISE EXCEPTION '%_create_graph: column "%" of model "%" is set by the parent row',
@@ -969,6 +974,19 @@ BEGIN
         RAISE EXCEPTION '%_create_graph: the document must not be NULL', m.model_name USING ERRCODE = '22004';
     END IF;
     relmap := orm_ext.model_relationship_map();
+    -- the columns of the tables the graph can reach, read once for all its rows
+    WITH RECURSIVE reach(relid) AS (
+        SELECT tbl::oid
+        UNION
+        SELECT (r.value ->> 'target')::oid
+          FROM reach, jsonb_each(relmap -> (reach.relid::text)) AS r
+    )
+    SELECT relmap || jsonb_build_object('columns', jsonb_object_agg(reach.relid::text,
+               (SELECT jsonb_agg(jsonb_build_object('name', i.column_name, 'server_owned', i.server_owned)
+                                 ORDER BY i.attnum)
+                  FROM orm_ext.model_column_info(reach.relid::regclass) i)))
+      INTO relmap
+      FROM reach;
     rowdoc := orm_ext.model_create_graph_row(tbl, doc, NULL, relmap, m.model_name, 0);
     paths := ARRAY(SELECT DISTINCT p FROM orm_ext.model_graph_paths(tbl, doc, relmap, '', 0) AS p ORDER BY 1);
     SELECT g.function INTO fetch_fn FROM orm_ext.model_generated_functions g
