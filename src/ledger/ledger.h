@@ -123,6 +123,17 @@ typedef struct LedgerConfig
 	SPIPlanPtr	write_plan;		/* UPDATE of one head */
 	SPIPlanPtr	flush_plan;		/* UPDATE of one head, with the skip check */
 	SPIPlanPtr	read_plan;		/* SELECT of one head, no lock */
+
+	/*
+	 * Whether LedgerHeadAdvance() may update heads itself (0: not checked
+	 * yet, 1: yes, -1: no), and what it needs for that: the heads table's
+	 * primary key and the equality of its key column.
+	 */
+	int			heads_direct;
+	Oid			heads_index;
+	RegProcedure heads_eqproc;
+	Oid			heads_opcintype;
+	Oid			heads_collation;
 } LedgerConfig;
 
 /* config.c */
