@@ -377,8 +377,11 @@ LedgerHeadCache(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
  * (account, balance, seq, hash) with the expected types, its primary key on
  * account as its only index, and nothing the executor would have to apply
  * on an UPDATE (triggers, rules, row security, CHECK constraints, generated
- * columns).  The answer is kept in the config, which a relcache
- * invalidation of the heads table discards.
+ * columns, inheritance children, a replica identity that refuses updates),
+ * stored by the heap access method.  The answer is kept in the config until
+ * a relcache invalidation of the heads table marks the config stale; the
+ * caller checks that after locking the heads table, which is when the
+ * invalidations of DDL committed meanwhile arrive.
  */
 static bool
 LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
@@ -396,6 +399,9 @@ LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
 	cfg->heads_direct = -1;
 
 	if (rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != 4 ||
+		rel->rd_rel->relam != HEAP_TABLE_AM_OID ||
+		rel->rd_rel->relhassubclass || rel->rd_rel->relispartition ||
+		rel->rd_rel->relreplident == REPLICA_IDENTITY_NOTHING ||
 		rel->trigdesc != NULL || rel->rd_rules != NULL ||
 		rel->rd_rel->relrowsecurity ||
 		(constr != NULL && (constr->num_check > 0 || constr->has_generated_stored)))
@@ -478,14 +484,24 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 	CommandId	cid;
 	LedgerHead *h = NULL;
 	bool		found;
+	Oid			save_userid;
+	int			save_sec_context;
 
+	/*
+	 * Locking the heads table processes the invalidations of DDL on it that
+	 * committed since the config was built; a config they made stale is not
+	 * used (the statement path replans).  The lock, kept to the end of the
+	 * transaction, holds off further DDL.
+	 */
 	rel = table_open(cfg->heads_relid, RowExclusiveLock);
-	if (!LedgerHeadsDirectCheck(cfg, rel))
+	if (!cfg->valid || !LedgerHeadsDirectCheck(cfg, rel))
 	{
 		table_close(rel, NoLock);
 		return NULL;
 	}
 	idx = index_open(cfg->heads_index, RowExclusiveLock);
+	/* the account type's functions run as the heads' owner, as in SPI */
+	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
 
 	/* as SPI does for a statement that writes: see this command's changes */
 	CommandCounterIncrement();
@@ -496,7 +512,11 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 						   cfg->heads_opcintype, cfg->heads_collation,
 						   cfg->heads_eqproc, account);
 	oldslot = table_slot_create(rel, NULL);
+#if PG_VERSION_NUM >= 180000
+	scan = index_beginscan(rel, idx, snapshot, NULL, 1, 0);
+#else
 	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+#endif
 	index_rescan(scan, &key, 1, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, oldslot);
 	index_endscan(scan);
@@ -514,8 +534,11 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 #endif
 		Datum		balance;
 		int64		seq;
+		ItemPointerData tid;
+		bool		isnull;
 
 		slot_getallattrs(oldslot);
+		tid = oldslot->tts_tid;
 		balance = LedgerBalanceAdd(cfg, oldslot->tts_values[1], amount,
 								   account);
 		if (pg_add_s64_overflow(DatumGetInt64(oldslot->tts_values[2]), 1, &seq))
@@ -534,26 +557,30 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 		newslot->tts_isnull[3] = oldslot->tts_isnull[3];
 		ExecStoreVirtualTuple(newslot);
 
-		result = table_tuple_update(rel, &oldslot->tts_tid, newslot, cid,
+		result = table_tuple_update(rel, &tid, newslot, cid,
 									snapshot, InvalidSnapshot, true, &tmfd,
 									&lockmode, &update_indexes);
 		if (result == TM_Ok)
 		{
 #if PG_VERSION_NUM >= 160000
-			if (update_indexes != TU_None)
+			if (update_indexes == TU_All)
 #else
 			if (update_indexes)
 #endif
 			{
 				/* not a HOT update: the new version needs its index entry */
 				bool		isnulls[1] = {false};
+				IndexInfo  *ii = BuildIndexInfo(idx);
 
 				index_insert(idx, &newslot->tts_values[0], isnulls,
 							 &newslot->tts_tid, rel, UNIQUE_CHECK_YES,
 #if PG_VERSION_NUM >= 140000
 							 true,
 #endif
-							 BuildIndexInfo(idx));
+							 ii);
+#if PG_VERSION_NUM >= 170000
+				index_insert_cleanup(idx, ii);
+#endif
 			}
 			h = LedgerHeadCacheValues(cfg, xl, account, balance, seq,
 									  newslot->tts_values[3],
@@ -571,25 +598,38 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 			if (result == TM_Updated)
 			{
 				/* wait for and lock the newest version, then redo on it */
-				result = table_tuple_lock(rel, &oldslot->tts_tid, snapshot,
-										  oldslot, cid, lockmode,
-										  LockWaitBlock,
+				result = table_tuple_lock(rel, &tid, snapshot, oldslot, cid,
+										  lockmode, LockWaitBlock,
 										  TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
 										  &tmfd);
-				if (result == TM_Ok)
+
+				/*
+				 * As EvalPlanQual would, check that the newest version is
+				 * still the account's head; the key is never updated by
+				 * orm_ext, so a mismatch means the table was edited by hand,
+				 * and the statement path decides.
+				 */
+				if (result == TM_Ok &&
+					DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
+													cfg->account_collation,
+													slot_getattr(oldslot, 1, &isnull),
+													account)) == 0)
 					continue;
 			}
-			if (result == TM_Deleted)
-				ereport(ERROR,
-						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("head of account %s in ledger %s was removed by a concurrent transaction",
-								LedgerAccountText(cfg, account), cfg->relname),
-						 errhint("Retry the transaction.")));
 		}
-		elog(ERROR, "orm_ext: unexpected result %d updating the head of account %s in %s",
-			 (int) result, LedgerAccountText(cfg, account), cfg->relname);
+		else
+			elog(ERROR, "orm_ext: unexpected result %d updating the head of account %s in %s",
+				 (int) result, LedgerAccountText(cfg, account), cfg->relname);
+
+		/*
+		 * The head was deleted, or replaced by a row of another account: do
+		 * what the UPDATE statement does with that (it updates no row, and a
+		 * new head is created).
+		 */
+		break;
 	}
 
+	LedgerRunAsEnd(save_userid, save_sec_context);
 	if (newslot != NULL)
 		ExecDropSingleTupleTableSlot(newslot);
 	ExecDropSingleTupleTableSlot(oldslot);
@@ -631,9 +671,15 @@ LedgerHeadFetch(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 		h = LedgerHeadAdvance(cfg, xl, account, *amount);
 		if (h != NULL)
 		{
+			ereport(DEBUG1,
+					(errmsg_internal("orm_ext: ledger %s: head advanced through its primary key",
+									 cfg->relname)));
 			h->checked_seq = h->seq - 1;	/* the new entry is not checked yet */
 			return h;
 		}
+		ereport(DEBUG1,
+				(errmsg_internal("orm_ext: ledger %s: head advanced by an UPDATE statement",
+								 cfg->relname)));
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
