@@ -22,6 +22,7 @@ OBJS = \
 	src/ledger/verify.o \
 	src/model/model.o \
 	src/model/exec.o \
+	src/model/list.o \
 	src/model/triggers.o
 
 # The install script is assembled from the SQL that sits beside each

@@ -27,6 +27,7 @@
 #include "utils/typcache.h"
 
 #include "orm_ext.h"
+#include "model.h"
 
 PG_FUNCTION_INFO_V1(orm_ext_model_value_literal);
 PG_FUNCTION_INFO_V1(orm_ext_model_operator);
@@ -37,7 +38,7 @@ PG_FUNCTION_INFO_V1(orm_ext_model_ddl_command_start);
  * Raises 42P01 for a missing relation and 42703 for a missing or dropped
  * column, naming both.
  */
-static AttrNumber
+AttrNumber
 ModelColumn(Oid relid, const char *colname, Oid *typid)
 {
 	HeapTuple	tup;
@@ -133,7 +134,7 @@ ModelAppendArrayLiteral(StringInfo buf, JsonbValue *array)
  * JSON text, any JSON for json and jsonb, and arrays an array literal for
  * array types; anything else is 22P02 naming the column.
  */
-static char *
+char *
 ModelJsonText(Jsonb *jb, Oid typid, const char *colname, const char *relname)
 {
 	Oid			basetype = getBaseType(typid);
@@ -246,7 +247,7 @@ ModelJsonText(Jsonb *jb, Oid typid, const char *colname, const char *relname)
  * column in the message (the error's SQLSTATE is kept: 22P02, 22003, 22007,
  * 23514 for a domain's CHECK, ...).
  */
-static Datum
+Datum
 ModelInputValue(char *text, Oid typid, const char *colname, const char *relname)
 {
 	Oid			typinput;

@@ -1053,23 +1053,55 @@ $$;
 COMMENT ON FUNCTION orm_ext.model_order(pg_catalog.jsonb, pg_catalog.text[]) IS
     'the columns and directions of a list''s ORDER BY, with the primary key appended as the tie-breaker; meta is what model_list_meta() baked into the generated function';
 
+-- One value of a filter or a cursor in the SQL of a list: a literal of the
+-- column's type ('42'::integer), or, for a statement model_list_rows()
+-- keeps (parameterized), a parameter $n whose value model_list_rows() takes
+-- from the call's filter or cursor at "path" each time.  params lists the
+-- parameters so far, each {"c": column, "p": path, "k": kind}: kind "v" is a
+-- value of the column's type, "t" a text (a LIKE pattern); its n-th entry is
+-- $n.  The value is converted either way, so a bad one fails here, naming
+-- the column.
+CREATE FUNCTION orm_ext.model_list_arg(tbl pg_catalog.regclass, col pg_catalog.name, value pg_catalog.jsonb,
+                                       path pg_catalog.jsonb, kind "char", parameterized boolean,
+                                       INOUT params pg_catalog.jsonb, OUT lit pg_catalog.text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF kind = 't' THEN
+        lit := format('%L::pg_catalog.text', value #>> '{}');
+    ELSE
+        lit := orm_ext.model_value_literal(tbl, col, value);
+    END IF;
+    IF parameterized THEN
+        params := params || jsonb_build_array(jsonb_build_object('c', col, 'p', path, 'k', kind));
+        lit := '$' || jsonb_array_length(params);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_list_arg(pg_catalog.regclass, pg_catalog.name, pg_catalog.jsonb, pg_catalog.jsonb, "char", boolean, pg_catalog.jsonb) IS
+    'one filter or cursor value in the SQL of a list: a literal of the column''s type, or a parameter recorded in params';
+
 -- The WHERE conditions of a filter document.
-CREATE FUNCTION orm_ext.model_filter_sql(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb)
-RETURNS pg_catalog.text[]
+CREATE FUNCTION orm_ext.model_filter_sql(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                         parameterized boolean, INOUT params pg_catalog.jsonb,
+                                         OUT conds pg_catalog.text[])
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    conds text[] := '{}';
     model text := meta ->> 'model';
     info jsonb;
     f record;
     o record;
+    e record;
     col text;
+    lit text;
     typcat "char";
     lits text[];
     ops constant text[] := ARRAY['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'is_null', 'like', 'ilike'];
 BEGIN
+    conds := '{}';
     IF filter IS NULL THEN
         RAISE EXCEPTION '%_list: filter must not be null', model USING ERRCODE = '22004',
             HINT = 'Pass ''{}'' for no filter.';
@@ -1090,8 +1122,10 @@ BEGIN
             conds := conds || (col || ' IS NULL');
             CONTINUE;
         ELSIF jsonb_typeof(f.value) <> 'object' THEN
-            conds := conds || format('%s %s %s', col, COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')),
-                                     orm_ext.model_value_literal(tbl, f.key, f.value));
+            SELECT a.lit, a.params INTO lit, params
+              FROM orm_ext.model_list_arg(tbl, f.key, f.value, jsonb_build_array('f', f.key), 'v',
+                                          parameterized, params) AS a;
+            conds := conds || format('%s %s %s', col, COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')), lit);
             CONTINUE;
         END IF;
         FOR o IN SELECT * FROM jsonb_each(f.value) ORDER BY 1 LOOP
@@ -1107,17 +1141,25 @@ BEGIN
                     RAISE EXCEPTION '%_list: operator "%" on column "%" needs a value, not null', model, o.key, f.key
                         USING ERRCODE = '22023';
                 END IF;
-                conds := conds || format('%s %s %s', col, COALESCE(info ->> o.key, orm_ext.model_operator(tbl, f.key, o.key)),
-                                         orm_ext.model_value_literal(tbl, f.key, o.value));
+                SELECT a.lit, a.params INTO lit, params
+                  FROM orm_ext.model_list_arg(tbl, f.key, o.value, jsonb_build_array('f', f.key, o.key), 'v',
+                                              parameterized, params) AS a;
+                conds := conds || format('%s %s %s', col, COALESCE(info ->> o.key, orm_ext.model_operator(tbl, f.key, o.key)), lit);
             ELSIF o.key = 'in' THEN
                 IF jsonb_typeof(o.value) <> 'array' THEN
                     RAISE EXCEPTION '%_list: operator "in" on column "%" needs a JSON array', model, f.key
                         USING ERRCODE = '22023';
                 END IF;
-                SELECT array_agg(orm_ext.model_value_literal(tbl, f.key, e) ORDER BY i) INTO lits
-                  FROM jsonb_array_elements(o.value) WITH ORDINALITY AS x(e, i)
-                 WHERE jsonb_typeof(e) <> 'null';
-                IF lits IS NULL THEN
+                -- JSON nulls never match: they are left out
+                lits := '{}';
+                FOR e IN SELECT x.v, x.i - 1 AS i FROM jsonb_array_elements(o.value) WITH ORDINALITY AS x(v, i)
+                         WHERE jsonb_typeof(x.v) <> 'null' ORDER BY x.i LOOP
+                    SELECT a.lit, a.params INTO lit, params
+                      FROM orm_ext.model_list_arg(tbl, f.key, e.v, jsonb_build_array('f', f.key, 'in', e.i), 'v',
+                                                  parameterized, params) AS a;
+                    lits := lits || lit;
+                END LOOP;
+                IF cardinality(lits) = 0 THEN
                     conds := conds || 'false'::text;
                 ELSE
                     conds := conds || format('%s %s ANY (ARRAY[%s])', col,
@@ -1139,27 +1181,38 @@ BEGIN
                     RAISE EXCEPTION '%_list: operator "%" on column "%" needs a string pattern', model, o.key, f.key
                         USING ERRCODE = '22023';
                 END IF;
-                conds := conds || format('%s::pg_catalog.text %s %L::pg_catalog.text', col,
+                SELECT a.lit, a.params INTO lit, params
+                  FROM orm_ext.model_list_arg(tbl, f.key, o.value, jsonb_build_array('f', f.key, o.key), 't',
+                                              parameterized, params) AS a;
+                conds := conds || format('%s::pg_catalog.text %s %s', col,
                                          CASE o.key WHEN 'like' THEN 'OPERATOR(pg_catalog.~~)'
                                                     ELSE 'OPERATOR(pg_catalog.~~*)' END,
-                                         o.value #>> '{}');
+                                         lit);
             END IF;
         END LOOP;
     END LOOP;
-    RETURN conds;
 END;
 $$;
-COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb) IS
-    'the SQL conditions of a list filter: {"col": value} or {"col": {"op": value}} with eq, neq, lt, lte, gt, gte, in, is_null, like, ilike';
+COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, boolean, pg_catalog.jsonb) IS
+    'the SQL conditions of a list filter: {"col": value} or {"col": {"op": value}} with eq, neq, lt, lte, gt, gte, in, is_null, like, ilike; with parameterized, values are parameters recorded in params';
 
 -- The SELECT behind _list and _page.  Keyset pagination: the cursor holds
 -- the order and the sort key of the last row returned; the next page starts
 -- strictly after that key in that order (NULLs last ascending, first
 -- descending, as ORDER BY puts them).
-CREATE FUNCTION orm_ext.model_list_sql(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
-                                       order_by pg_catalog.text[], page_size integer,
-                                       after pg_catalog.text, extra integer)
-RETURNS pg_catalog.text
+--
+-- parameterized gives the statement model_list_rows() keeps: it returns the
+-- rows as values of the table's row type and every value of the filter and
+-- the cursor is a parameter, listed in params (see model_list_arg), so that
+-- it serves every call with a filter and a cursor of the same shape and the
+-- same page size.  (The LIMIT stays a literal: with a parameter there, the
+-- planner would not know how few rows a page is, and would keep planning
+-- each call afresh rather than use one plan for all.)
+CREATE FUNCTION orm_ext.model_list_build(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                         order_by pg_catalog.text[], page_size integer,
+                                         after pg_catalog.text, extra integer, parameterized boolean,
+                                         OUT sql pg_catalog.text, OUT params pg_catalog.jsonb,
+                                         OUT order_key pg_catalog.jsonb)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1169,7 +1222,6 @@ DECLARE
     conds text[];
     ord record;
     order_sql text[] := '{}';
-    order_key jsonb := '[]';
     cur jsonb;
     vals jsonb;
     i int := 0;
@@ -1177,6 +1229,7 @@ DECLARE
     term text;
     col text;
     lit text;
+    qtbl text;
 BEGIN
     IF page_size IS NULL THEN
         RAISE EXCEPTION '%_list: page_size must not be null', model USING ERRCODE = '22004';
@@ -1185,10 +1238,12 @@ BEGIN
         RAISE EXCEPTION '%_list: page_size must be at least 1, not %', model, page_size
             USING ERRCODE = '22023';
     END IF;
-    conds := orm_ext.model_filter_sql(tbl, meta, filter);
+    SELECT f.conds, f.params INTO conds, params
+      FROM orm_ext.model_filter_sql(tbl, meta, filter, parameterized, '[]') AS f;
     IF deleted IS NOT NULL THEN
         conds := conds || format('t.%I IS NULL', deleted);
     END IF;
+    order_key := '[]';
     FOR ord IN SELECT * FROM orm_ext.model_order(meta, order_by) LOOP
         order_sql := order_sql || format('t.%I %s', ord.column_name, CASE WHEN ord.descending THEN 'DESC' ELSE 'ASC' END);
         order_key := order_key || jsonb_build_array(jsonb_build_array(ord.column_name, ord.descending));
@@ -1217,7 +1272,9 @@ BEGIN
                 lit := NULL;
             ELSE
                 BEGIN
-                    lit := orm_ext.model_value_literal(tbl, col, vals -> i);
+                    SELECT a.lit, a.params INTO lit, params
+                      FROM orm_ext.model_list_arg(tbl, col, vals -> i, jsonb_build_array('c', i), 'v',
+                                                  parameterized, params) AS a;
                 EXCEPTION WHEN OTHERS THEN
                     RAISE EXCEPTION '%_list: invalid cursor', model USING ERRCODE = '22023',
                         DETAIL = 'It holds a value that does not fit the column.';
@@ -1255,65 +1312,78 @@ BEGIN
         conds := conds || keyset;
     END IF;
 
-    RETURN format('SELECT t.* FROM %s AS t%s ORDER BY %s LIMIT %s', tbl,
-                  CASE WHEN cardinality(conds) = 0 THEN ''
-                       ELSE ' WHERE ' || array_to_string(conds, ' AND ') END,
-                  array_to_string(order_sql, ', '), page_size::bigint + extra);
+    IF parameterized THEN
+        -- qualified even for a temporary table: the kept statement may be
+        -- analysed again under the caller's search_path
+        SELECT format('%I.%I', n.nspname, c.relname) INTO qtbl
+          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = tbl;
+        sql := format('SELECT (t.*)::%s FROM %s AS t%s ORDER BY %s LIMIT %s', qtbl, qtbl,
+                      CASE WHEN cardinality(conds) = 0 THEN ''
+                           ELSE ' WHERE ' || array_to_string(conds, ' AND ') END,
+                      array_to_string(order_sql, ', '), page_size::bigint + extra);
+    ELSE
+        sql := format('SELECT t.* FROM %s AS t%s ORDER BY %s LIMIT %s', tbl,
+                      CASE WHEN cardinality(conds) = 0 THEN ''
+                           ELSE ' WHERE ' || array_to_string(conds, ' AND ') END,
+                      array_to_string(order_sql, ', '), page_size::bigint + extra);
+    END IF;
 END;
 $$;
+COMMENT ON FUNCTION orm_ext.model_list_build(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer, boolean) IS
+    'the SELECT behind a model''s _list and _page (filter, visibility, keyset cursor, order and limit), with literals or, parameterized, with the parameters it takes';
+
+CREATE FUNCTION orm_ext.model_list_sql(tbl pg_catalog.regclass, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                       order_by pg_catalog.text[], page_size integer,
+                                       after pg_catalog.text, extra integer)
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT b.sql FROM orm_ext.model_list_build(tbl, meta, filter, order_by, page_size, after, extra, false) AS b
+$$;
 COMMENT ON FUNCTION orm_ext.model_list_sql(pg_catalog.regclass, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer) IS
-    'the SELECT behind a model''s _list and _page: filter, visibility, keyset cursor, order and limit';
+    'the SELECT behind a model''s _list and _page with the values written in as literals: filter, visibility, keyset cursor, order and limit';
+
+-- What model_list_rows() keeps for a shape of call: the table, the SELECT
+-- with parameters, where each parameter's value comes from, and the order
+-- (for the cursors of _page).
+CREATE FUNCTION orm_ext.model_list_plan(meta pg_catalog.jsonb, filter pg_catalog.jsonb, order_by pg_catalog.text[],
+                                        page_size integer, after pg_catalog.text, extra integer,
+                                        OUT relid pg_catalog.oid, OUT sql pg_catalog.text, OUT params pg_catalog.jsonb,
+                                        OUT order_key pg_catalog.jsonb)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT x.tbl::pg_catalog.oid, b.sql, b.params, b.order_key
+      FROM (SELECT (meta OPERATOR(pg_catalog.->>) 'table')::pg_catalog.regclass AS tbl) AS x,
+           orm_ext.model_list_build(x.tbl, meta, filter, order_by, page_size, after, extra, true) AS b
+$$;
+COMMENT ON FUNCTION orm_ext.model_list_plan(pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer) IS
+    'the table, the SELECT with parameters and the parameters'' sources that model_list_rows() keeps for a shape of call';
 
 CREATE FUNCTION orm_ext.model_list_rows(proto anyelement, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
                                         order_by pg_catalog.text[], page_size integer, after pg_catalog.text)
 RETURNS SETOF anyelement
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN QUERY EXECUTE orm_ext.model_list_sql((meta ->> 'table')::regclass, meta,
-                                                filter, order_by, page_size, after, 0);
-END;
-$$;
+AS 'MODULE_PATHNAME', 'orm_ext_model_list_rows'
+LANGUAGE C STABLE;
 COMMENT ON FUNCTION orm_ext.model_list_rows(anyelement, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
-    'engine of the generated _list functions';
+    'engine of the generated _list functions: the rows of a page, by a statement kept per backend for each shape of filter, order and cursor';
+
+CREATE FUNCTION orm_ext.model_list_rows(proto anyelement, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
+                                        order_by pg_catalog.text[], page_size integer, after pg_catalog.text,
+                                        extra integer)
+RETURNS SETOF anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_list_rows'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION orm_ext.model_list_rows(anyelement, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text, integer) IS
+    'the rows of a page and extra rows after them (_page asks for one more, to know whether there is a next page)';
 
 CREATE FUNCTION orm_ext.model_page_rows(proto anyelement, meta pg_catalog.jsonb, filter pg_catalog.jsonb,
                                         order_by pg_catalog.text[], page_size integer, after pg_catalog.text)
 RETURNS pg_catalog.jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    list_sql text;
-    order_sql text;
-    order_key jsonb;
-    items jsonb;
-    last jsonb;
-    vals jsonb;
-BEGIN
-    -- one row more than the page: whether there is a next page
-    list_sql := orm_ext.model_list_sql((meta ->> 'table')::regclass, meta, filter, order_by, page_size, after, 1);
-    SELECT string_agg(format('t.%I %s', o.column_name, CASE WHEN o.descending THEN 'DESC' ELSE 'ASC' END), ', '),
-           jsonb_agg(jsonb_build_array(o.column_name, o.descending))
-      INTO order_sql, order_key
-      FROM orm_ext.model_order(meta, order_by) AS o;
-    EXECUTE format('SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t.*) ORDER BY %s), ''[]'') FROM (%s) AS t',
-                   order_sql, list_sql)
-       INTO items;
-    IF jsonb_array_length(items) <= page_size THEN
-        RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
-    END IF;
-    items := items - page_size;
-    last := items -> (page_size - 1);
-    SELECT jsonb_agg(COALESCE(last -> (k ->> 0), 'null') ORDER BY n)
-      INTO vals
-      FROM jsonb_array_elements(order_key) WITH ORDINALITY AS x(k, n);
-    RETURN jsonb_build_object('items', items, 'next_cursor',
-        translate(encode(convert_to(jsonb_build_object('o', order_key, 'v', vals)::text, 'UTF8'), 'base64'),
-                  E'+/\n', '-_'));
-END;
-$$;
+AS 'MODULE_PATHNAME', 'orm_ext_model_page_rows'
+LANGUAGE C STABLE;
 COMMENT ON FUNCTION orm_ext.model_page_rows(anyelement, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
     'engine of the generated _page functions: a page of rows as JSON and the cursor of the next page';
 
