@@ -7,7 +7,7 @@
 -- tap_mlist and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(36);
+SELECT plan(38);
 SET LOCAL client_min_messages = warning;
 
 -- "SQLSTATE: message" of the error q raises, or NULL
@@ -167,6 +167,14 @@ SELECT is(pg_temp.error_of($$SELECT * FROM orm_ext.model_list_rows(1, '{}', '{}'
           '42804: model_list_rows: proto must be a table''s row type', 'a proto that is no row type: 42804');
 SELECT is(pg_temp.error_of($$SELECT * FROM orm_ext.model_list_rows(NULL::"Kept ""Lists"""."Line Items", '{}', '{}', NULL, 5, NULL, -1)$$),
           '22023: model_list_rows: extra must be zero or more', 'a negative extra: 22023');
+SELECT is(pg_temp.error_of($$SELECT * FROM orm_ext.model_list_rows(NULL::"Kept ""Lists"""."Line Items", '{}', '{}', NULL, 5, NULL, NULL)$$),
+          '22004: model_list_rows: extra must not be null', 'a NULL extra: 22004');
+CREATE TEMP TABLE other (x integer);
+SELECT is(pg_temp.error_of($q$SELECT * FROM orm_ext.model_list_rows(NULL::pg_temp.other,
+              '{"table": "\"Kept \"\"Lists\"\"\".\"Line Items\"", "model": "items", "pk": ["Id"], "cols": {"Id": {"nn": true}}}',
+              '{}', NULL, 5, NULL)$q$),
+          '42804: model_list_rows: proto is not the row type of table "Kept ""Lists"""."Line Items"',
+          'a proto of another table: 42804');
 
 SELECT * FROM finish();
 ROLLBACK;

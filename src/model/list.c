@@ -778,7 +778,11 @@ orm_ext_model_list_rows(PG_FUNCTION_ARGS)
 				 errmsg("model_list_rows: set-valued function called in a context that cannot accept a set")));
 	if (PG_NARGS() > 6)
 	{
-		if (PG_ARGISNULL(6) || PG_GETARG_INT32(6) < 0)
+		if (PG_ARGISNULL(6))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model_list_rows: extra must not be null")));
+		if (PG_GETARG_INT32(6) < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model_list_rows: extra must be zero or more")));
