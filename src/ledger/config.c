@@ -417,6 +417,8 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 	LedgerConfig *cfg;
 	bool		found;
 	bool		registered;
+	HTAB	   *volatile head_tids = NULL;
+	volatile Oid heads_relid = InvalidOid;
 
 	if (LedgerConfigHash == NULL)
 		LedgerConfigHashCreate();
@@ -426,7 +428,17 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 	if (found && cfg->valid)
 		return cfg;
 	if (found)
+	{
+		/*
+		 * The TIDs of the heads outlive the rebuild: they are checked on
+		 * every use, and DDL or a VACUUM of the heads table, which
+		 * invalidate the config, do not make them wrong more often than
+		 * updates do.
+		 */
+		head_tids = cfg->head_tids;
+		heads_relid = cfg->heads_relid;
 		LedgerConfigRelease(cfg);
+	}
 	memset(((char *) cfg) + sizeof(Oid), 0, sizeof(LedgerConfig) - sizeof(Oid));
 
 	PG_TRY();
@@ -436,10 +448,20 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 	PG_CATCH();
 	{
 		LedgerConfigRelease(cfg);
+		if (head_tids != NULL)
+			hash_destroy(head_tids);
 		hash_search(LedgerConfigHash, &relid, HASH_REMOVE, NULL);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+
+	if (head_tids != NULL)
+	{
+		if (registered && cfg->heads_relid == heads_relid)
+			cfg->head_tids = head_tids;
+		else
+			hash_destroy(head_tids);
+	}
 
 	if (!registered)
 	{

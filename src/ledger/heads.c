@@ -48,6 +48,7 @@
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -55,6 +56,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -451,6 +453,130 @@ LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
 	return true;
 }
 
+/* the most entries a ledger's head_tids keeps before it starts over */
+#define LEDGER_HEAD_TIDS_MAX	65536
+
+typedef struct LedgerHeadTid
+{
+	uint64		key;			/* hash of the account value's bytes */
+	ItemPointerData root;		/* what the heads' primary key points to */
+} LedgerHeadTid;
+
+/*
+ * The key of "account" in head_tids: the value itself for a type passed by
+ * value, else a hash of its bytes.  Returns false for a value kept
+ * compressed or out of line, which is then not cached.  Two accounts with
+ * the same key, or one value with two encodings, only cost a lookup through
+ * the index: the head found at a cached TID is always compared with the
+ * account.
+ */
+static bool
+LedgerHeadTidKey(LedgerConfig *cfg, Datum account, uint64 *key)
+{
+	if (cfg->account_typbyval)
+		*key = (uint64) account;
+	else if (cfg->account_typlen > 0)
+		*key = hash_bytes_extended((const unsigned char *) DatumGetPointer(account),
+								   cfg->account_typlen, 0);
+	else if (cfg->account_typlen == -1)
+	{
+		struct varlena *v = (struct varlena *) DatumGetPointer(account);
+
+		if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
+			return false;
+		*key = hash_bytes_extended((const unsigned char *) VARDATA_ANY(v),
+								   VARSIZE_ANY_EXHDR(v), 0);
+	}
+	else
+		*key = hash_bytes_extended((const unsigned char *) DatumGetCString(account),
+								   strlen(DatumGetCString(account)), 0);
+	return true;
+}
+
+/* The cached root TID of an account's head, if there is one. */
+static bool
+LedgerHeadTidGet(LedgerConfig *cfg, uint64 key, ItemPointer root)
+{
+	LedgerHeadTid *e;
+
+	if (cfg->head_tids == NULL)
+		return false;
+	e = (LedgerHeadTid *) hash_search(cfg->head_tids, &key, HASH_FIND, NULL);
+	if (e == NULL)
+		return false;
+	*root = e->root;
+	return true;
+}
+
+/* Remember where the primary key of the heads points for an account. */
+static void
+LedgerHeadTidSet(LedgerConfig *cfg, uint64 key, ItemPointer root)
+{
+	LedgerHeadTid *e;
+
+	if (cfg->head_tids != NULL &&
+		hash_get_num_entries(cfg->head_tids) >= LEDGER_HEAD_TIDS_MAX)
+	{
+		hash_destroy(cfg->head_tids);
+		cfg->head_tids = NULL;
+	}
+	if (cfg->head_tids == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(LedgerHeadTid);
+		ctl.hcxt = CacheMemoryContext;
+		cfg->head_tids = hash_create("orm_ext ledger head TIDs", 1024, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = (LedgerHeadTid *) hash_search(cfg->head_tids, &key, HASH_ENTER, NULL);
+	e->root = *root;
+}
+
+/*
+ * Find the head of "account" visible to "snapshot" at a cached root TID,
+ * as an index scan would after reading that TID from the primary key: the
+ * HOT chain from the root to the visible version.  False when there is no
+ * usable TID, or it no longer leads to a visible head of this account (the
+ * head moved to another page, the page was pruned and reused, the table was
+ * rewritten); the caller then looks the head up through the index.
+ *
+ * The caller holds a lock on the heads table, which keeps VACUUM from
+ * truncating it and TRUNCATE or a rewrite from swapping its file, so a block
+ * below the current size can be read.
+ */
+static bool
+LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
+				   Datum account, uint64 key, TupleTableSlot *slot)
+{
+	ItemPointerData tid;
+	IndexFetchTableData *fetch;
+	bool		call_again = false;
+	bool		all_dead = false;
+	bool		found;
+	bool		isnull;
+
+	if (!LedgerHeadTidGet(cfg, key, &tid) ||
+		ItemPointerGetBlockNumber(&tid) >= RelationGetNumberOfBlocks(rel))
+		return false;
+
+	fetch = table_index_fetch_begin(rel);
+	found = table_index_fetch_tuple(fetch, &tid, snapshot, slot, &call_again,
+									&all_dead);
+	table_index_fetch_end(fetch);
+
+	if (found &&
+		DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
+										cfg->account_collation,
+										slot_getattr(slot, 1, &isnull),
+										account)) != 0)
+		found = false;
+	if (!found)
+		ExecClearTuple(slot);
+	return found;
+}
+
 /*
  * Lock the head of "account" and add "amount" to it, as the advance_plan's
  * UPDATE ... RETURNING would, but through the table and index access
@@ -459,7 +585,9 @@ LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
  * UPDATE costs more than the update.
  *
  * Concurrency follows the executor's UPDATE.  The head is found with a new
- * snapshot through its primary key.  If another transaction updated it
+ * snapshot through its primary key, or, when this backend has found it
+ * before, at the TID the primary key gave then (LedgerHeadTidFetch(), which
+ * saves the descent of the index).  If another transaction updated it
  * after that snapshot, table_tuple_update() waits for it to end; then, in
  * READ COMMITTED, the newest version is locked and the update is redone on
  * it (what EvalPlanQual does for an UPDATE), and under REPEATABLE READ or
@@ -475,10 +603,12 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 				  Datum amount)
 {
 	Relation	rel;
-	Relation	idx;
+	Relation	idx = NULL;
 	Snapshot	snapshot;
 	ScanKeyData key;
 	IndexScanDesc scan;
+	bool		use_tids;
+	uint64		tidkey = 0;
 	TupleTableSlot *oldslot;
 	TupleTableSlot *newslot;
 	CommandId	cid;
@@ -499,7 +629,6 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 		table_close(rel, NoLock);
 		return NULL;
 	}
-	idx = index_open(cfg->heads_index, RowExclusiveLock);
 	/* the account type's functions run as the heads' owner, as in SPI */
 	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
 
@@ -507,19 +636,47 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 	CommandCounterIncrement();
 	cid = GetCurrentCommandId(true);
 	snapshot = RegisterSnapshot(GetTransactionSnapshot());
-
-	ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber,
-						   cfg->heads_opcintype, cfg->heads_collation,
-						   cfg->heads_eqproc, account);
 	oldslot = table_slot_create(rel, NULL);
+
+	/*
+	 * Where this backend found the head last time, if that is still it.
+	 * Not under SERIALIZABLE, where the index scan's predicate lock on the
+	 * key is part of what the update must leave behind.
+	 */
+	use_tids = !IsolationIsSerializable() &&
+		LedgerHeadTidKey(cfg, account, &tidkey);
+	found = use_tids &&
+		LedgerHeadTidFetch(cfg, rel, snapshot, account, tidkey, oldslot);
+
+	if (!found)
+	{
+		ItemPointer itid;
+
+		idx = index_open(cfg->heads_index, RowExclusiveLock);
+		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber,
+							   cfg->heads_opcintype, cfg->heads_collation,
+							   cfg->heads_eqproc, account);
 #if PG_VERSION_NUM >= 180000
-	scan = index_beginscan(rel, idx, snapshot, NULL, 1, 0);
+		scan = index_beginscan(rel, idx, snapshot, NULL, 1, 0);
 #else
-	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+		scan = index_beginscan(rel, idx, snapshot, 1, 0);
 #endif
-	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, oldslot);
-	index_endscan(scan);
+		index_rescan(scan, &key, 1, NULL, 0);
+		/* index_getnext_slot(), keeping the TID the index holds */
+		while ((itid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+		{
+			ItemPointerData root = *itid;
+
+			if (index_fetch_heap(scan, oldslot))
+			{
+				found = true;
+				if (use_tids)
+					LedgerHeadTidSet(cfg, tidkey, &root);
+				break;
+			}
+		}
+		index_endscan(scan);
+	}
 
 	newslot = found ? table_slot_create(rel, NULL) : NULL;
 	while (found)
@@ -570,7 +727,11 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 			{
 				/* not a HOT update: the new version needs its index entry */
 				bool		isnulls[1] = {false};
-				IndexInfo  *ii = BuildIndexInfo(idx);
+				IndexInfo  *ii;
+
+				if (idx == NULL)
+					idx = index_open(cfg->heads_index, RowExclusiveLock);
+				ii = BuildIndexInfo(idx);
 
 				index_insert(idx, &newslot->tts_values[0], isnulls,
 							 &newslot->tts_tid, rel, UNIQUE_CHECK_YES,
@@ -581,6 +742,9 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 #if PG_VERSION_NUM >= 170000
 				index_insert_cleanup(idx, ii);
 #endif
+				/* the new version is the root of a new chain */
+				if (use_tids)
+					LedgerHeadTidSet(cfg, tidkey, &newslot->tts_tid);
 			}
 			h = LedgerHeadCacheValues(cfg, xl, account, balance, seq,
 									  newslot->tts_values[3],
@@ -634,7 +798,8 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 		ExecDropSingleTupleTableSlot(newslot);
 	ExecDropSingleTupleTableSlot(oldslot);
 	UnregisterSnapshot(snapshot);
-	index_close(idx, NoLock);
+	if (idx != NULL)
+		index_close(idx, NoLock);
 	table_close(rel, NoLock);
 	if (h != NULL)
 		CommandCounterIncrement();

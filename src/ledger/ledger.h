@@ -16,7 +16,8 @@
  * Model.  Each attached table ("the ledger") has a heads table in schema
  * orm_ext, one row per account: its balance, its number of entries (seq) and,
  * with the hash chain, the hash of its last entry.  The heads row is the
- * account's lock: an insert locks it (SELECT ... FOR UPDATE), so inserts to
+ * account's lock: an insert locks it by updating it (ledger_post() locks its
+ * accounts first, with SELECT ... FOR UPDATE), so inserts to
  * one account serialise and inserts to different accounts do not.  Within a
  * transaction the locked heads are cached in backend memory, so that a bulk
  * insert touches the heads table once per account per statement, not once
@@ -134,6 +135,16 @@ typedef struct LedgerConfig
 	RegProcedure heads_eqproc;
 	Oid			heads_opcintype;
 	Oid			heads_collation;
+
+	/*
+	 * Where LedgerHeadAdvance() last found each account's head: the TID the
+	 * primary key points to (the root of the head's HOT chain), keyed by a
+	 * hash of the account value's bytes.  Only a hint: a TID that no longer
+	 * leads to a visible head of that account sends the lookup back to the
+	 * index.  Kept when the config is rebuilt for the same heads table (in
+	 * its own context under CacheMemoryContext); NULL until used.
+	 */
+	struct HTAB *head_tids;
 } LedgerConfig;
 
 /* config.c */
