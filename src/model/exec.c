@@ -162,9 +162,18 @@ ModelPlanFor(const char *query, int nargs, Oid *argtypes)
 	if (ModelPlans == NULL)
 		ModelPlansInit();
 
+	/* the argument types in hex, then the statement (called per row) */
 	initStringInfo(&buf);
 	for (int i = 0; i < nargs; i++)
-		appendStringInfo(&buf, "%s%u", i > 0 ? "," : "", argtypes[i]);
+	{
+		char		hex[9];
+		Oid			t = argtypes[i];
+
+		for (int d = 7; d >= 0; d--, t >>= 4)
+			hex[d] = "0123456789abcdef"[t & 0xF];
+		hex[8] = ',';
+		appendBinaryStringInfo(&buf, hex, sizeof(hex));
+	}
 	appendStringInfoChar(&buf, ';');
 	appendStringInfoString(&buf, query);
 	key.key = buf.data;
