@@ -442,7 +442,10 @@ LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
 								   cfg->heads_opcintype, BTEqualStrategyNumber);
 		ok = OidIsValid(eqop);
 		if (ok)
+		{
 			cfg->heads_eqproc = get_opcode(eqop);
+			fmgr_info_cxt(cfg->heads_eqproc, &cfg->heads_eq, cfg->cxt);
+		}
 	}
 	index_close(idx, AccessShareLock);
 	if (!ok)
@@ -453,12 +456,12 @@ LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
 	return true;
 }
 
-/* the most entries a ledger's head_tids keeps before it starts over */
+/* the most accounts a ledger's head_tids remembers */
 #define LEDGER_HEAD_TIDS_MAX	65536
 
 typedef struct LedgerHeadTid
 {
-	uint64		key;			/* hash of the account value's bytes */
+	uint64		key;			/* see LedgerHeadTidKey() */
 	ItemPointerData root;		/* what the heads' primary key points to */
 } LedgerHeadTid;
 
@@ -474,7 +477,24 @@ static bool
 LedgerHeadTidKey(LedgerConfig *cfg, Datum account, uint64 *key)
 {
 	if (cfg->account_typbyval)
-		*key = (uint64) account;
+	{
+		/* only the type's own bytes: the rest depends on how it was made */
+		switch (cfg->account_typlen)
+		{
+			case 1:
+				*key = DatumGetUInt8(account);
+				break;
+			case 2:
+				*key = DatumGetUInt16(account);
+				break;
+			case 4:
+				*key = DatumGetUInt32(account);
+				break;
+			default:
+				*key = (uint64) account;
+				break;
+		}
+	}
 	else if (cfg->account_typlen > 0)
 		*key = hash_bytes_extended((const unsigned char *) DatumGetPointer(account),
 								   cfg->account_typlen, 0);
@@ -514,13 +534,20 @@ LedgerHeadTidSet(LedgerConfig *cfg, uint64 key, ItemPointer root)
 {
 	LedgerHeadTid *e;
 
-	if (cfg->head_tids != NULL &&
-		hash_get_num_entries(cfg->head_tids) >= LEDGER_HEAD_TIDS_MAX)
+	if (cfg->head_tids != NULL)
 	{
-		hash_destroy(cfg->head_tids);
-		cfg->head_tids = NULL;
+		e = (LedgerHeadTid *) hash_search(cfg->head_tids, &key, HASH_FIND,
+										  NULL);
+		if (e != NULL)
+		{
+			e->root = *root;
+			return;
+		}
+		/* full: the accounts already there keep their TIDs */
+		if (hash_get_num_entries(cfg->head_tids) >= LEDGER_HEAD_TIDS_MAX)
+			return;
 	}
-	if (cfg->head_tids == NULL)
+	else
 	{
 		HASHCTL		ctl;
 
@@ -566,11 +593,11 @@ LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
 									&all_dead);
 	table_index_fetch_end(fetch);
 
+	/* the primary key's own equality, as the index scan would apply it */
 	if (found &&
-		DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
-										cfg->account_collation,
+		!DatumGetBool(FunctionCall2Coll(&cfg->heads_eq, cfg->heads_collation,
 										slot_getattr(slot, 1, &isnull),
-										account)) != 0)
+										account)))
 		found = false;
 	if (!found)
 		ExecClearTuple(slot);
@@ -774,10 +801,10 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 				 * and the statement path decides.
 				 */
 				if (result == TM_Ok &&
-					DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
-													cfg->account_collation,
-													slot_getattr(oldslot, 1, &isnull),
-													account)) == 0)
+					DatumGetBool(FunctionCall2Coll(&cfg->heads_eq,
+												   cfg->heads_collation,
+												   slot_getattr(oldslot, 1, &isnull),
+												   account)))
 					continue;
 			}
 		}
