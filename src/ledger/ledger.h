@@ -133,7 +133,7 @@ typedef struct LedgerConfig
 	int			heads_direct;
 	Oid			heads_index;
 	RegProcedure heads_eqproc;
-	FmgrInfo	heads_eq;		/* heads_eqproc, to check a head found by TID */
+	FmgrInfo	heads_eq;		/* heads_eqproc: checks a head found by TID */
 	Oid			heads_opcintype;
 	Oid			heads_collation;
 
@@ -142,8 +142,8 @@ typedef struct LedgerConfig
 	 * primary key points to (the root of the head's HOT chain), keyed by the
 	 * account value (or a hash of its bytes).  Only a hint: a TID that no
 	 * longer leads to a visible head of that account sends the lookup back
-	 * to the index.  Kept when the config is rebuilt for the same heads table (in
-	 * its own context under CacheMemoryContext); NULL until used.
+	 * to the index.  Kept when the config is rebuilt for the same heads
+	 * table (in its own context under CacheMemoryContext); NULL until used.
 	 */
 	struct HTAB *head_tids;
 } LedgerConfig;
