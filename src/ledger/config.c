@@ -430,10 +430,10 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 	if (found)
 	{
 		/*
-		 * The TIDs of the heads outlive the rebuild: they are checked on
-		 * every use, and DDL or a VACUUM of the heads table, which
-		 * invalidate the config, do not make them wrong more often than
-		 * updates do.
+		 * The heads' TIDs outlive the rebuild (a VACUUM of the heads table
+		 * is enough to invalidate the config): LedgerHeadTidFetch() checks
+		 * each one when it uses it, so a stale one costs an index lookup.
+		 * They are dropped below if the heads table is another one now.
 		 */
 		head_tids = cfg->head_tids;
 		heads_relid = cfg->heads_relid;
