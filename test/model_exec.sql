@@ -14,7 +14,7 @@
 -- Roles made here start with model_exec_ and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(104);
+SELECT plan(122);
 SET LOCAL client_min_messages = warning;
 SET LOCAL enable_indexscan = off;
 SET LOCAL enable_bitmapscan = off;
@@ -140,6 +140,46 @@ RESET search_path;
 -- an untyped literal argument is text
 SELECT is(orm_ext.model_row_query('SELECT $1', NULL::text, '#abcdefghijklmnop'), '#abcdefghijklmnop',
           'an unknown-typed literal argument is taken as text');
+
+-- A call finds its kept plan by the address of its statement argument first.
+-- Queries of the same shape, one after the other, get their constants at
+-- the same address once the caches are warm, so these rounds run other
+-- statements (other text, or the same text with other argument types) from
+-- the address the previous call used: the text and the argument types must
+-- still be checked.
+SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 1', NULL::int4, '10'::int4)::text, '11', 'round 1: +1');
+SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 2', NULL::int4, '10'::int4)::text, '12', 'round 1: +2');
+SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int4), '23', 'round 1: int4');
+SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int2), '21', 'round 1: int2');
+SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 1', NULL::int4, '10'::int4)::text, '11', 'round 2: +1');
+SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 2', NULL::int4, '10'::int4)::text, '12', 'round 2: +2');
+SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int4), '23', 'round 2: int4');
+SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int2), '21', 'round 2: int2');
+SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 1', NULL::int4, '10'::int4)::text, '11', 'round 3: +1');
+SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 2', NULL::int4, '10'::int4)::text, '12', 'round 3: +2');
+SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int4), '23', 'round 3: int4');
+SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int2), '21', 'round 3: int2');
+-- one cached plan of the calling query: the same constants on every execution
+SET LOCAL plan_cache_mode = force_generic_plan;
+PREPARE exec_sites(int) AS
+  SELECT orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 1', NULL::int, $1) AS one,
+         orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 2', NULL::int, $1) AS two,
+         orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.*) 3', NULL::int, $1) AS three;
+CREATE TEMP TABLE exec_site_runs AS
+  SELECT g, (SELECT orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 1', NULL::int, g)) AS one,
+         (SELECT orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 2', NULL::int, g)) AS two
+    FROM generate_series(1, 5) AS g;
+SELECT is((SELECT count(*)::int FROM exec_site_runs WHERE one = g + 1 AND two = g + 2), 5,
+          'two statements of one query, called row after row, each run their own plan');
+SELECT results_eq('EXECUTE exec_sites(7)', $$VALUES (8, 9, 21)$$,
+                  'a prepared query with three statements: each call runs its own');
+SELECT results_eq('EXECUTE exec_sites(7)', $$VALUES (8, 9, 21)$$, 'the second execution of the generic plan');
+SELECT results_eq('EXECUTE exec_sites(8)', $$VALUES (9, 10, 24)$$, 'the third, with another argument');
+SELECT results_eq('EXECUTE exec_sites(NULL)', $$VALUES (NULL::int, NULL::int, NULL::int)$$,
+                  'the fourth, with a NULL argument');
+SELECT results_eq('EXECUTE exec_sites(0)', $$VALUES (1, 2, 0)$$, 'the fifth');
+DEALLOCATE exec_sites;
+RESET plan_cache_mode;
 
 -- model_statement_check
 SELECT throws_ok($$SELECT orm_ext.model_statement_check('SELECT t.nope FROM exec.kv AS t', '{}')$$, '42703', NULL,

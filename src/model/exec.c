@@ -14,10 +14,13 @@
  *
  * the planner inlines into the calling query (_get's calls model_row_get(),
  * below).  model_row_query() and model_row_exec() prepare the statement once
- * per backend through SPI, keep the plan, and run it with the arguments.  The plan cache of the server
- * re-plans a kept plan after DDL on the tables it reads and when the role or
- * row-security setting it was planned for changes, so privileges and RLS
- * policies apply exactly as they would to the statement written out.
+ * per backend through SPI, keep the plan, and run it with the arguments.  The
+ * plan cache of the server re-plans a kept plan after DDL on the tables it
+ * reads and when the role or row-security setting it was planned for
+ * changes, so privileges and RLS policies apply exactly as they would to the
+ * statement written out.  A call finds its kept plan through the address of
+ * its statement constant, checked against the text, and (PostgreSQL 14 and
+ * later) takes the row straight from the executor, without a tuple table.
  *
  * The statement must return at most one row of one column, of the type of
  * the second argument; its value (or NULL for no row) is the result.
@@ -45,14 +48,17 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/params.h"
 #include "nodes/value.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_func.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -93,11 +99,34 @@ typedef struct ModelPlanKey
 typedef struct ModelPlanEntry
 {
 	ModelPlanKey key;
-	SPIPlanPtr	plan;			/* kept (SPI_keepplan), or NULL */
+	SPIPlanPtr	plan;			/* kept (SPI_keepplan) */
+	int			nargs;
+	Oid		   *argtypes;		/* in ModelPlanContext */
+	const char *query;			/* the statement, inside key.key */
+	Size		querylen;
 } ModelPlanEntry;
 
 static HTAB *ModelPlans = NULL;
 static MemoryContext ModelPlanContext = NULL;
+
+/*
+ * The entries last used, by the address of the statement argument.  A query
+ * run from a cached plan passes the same Const to every call, so a call
+ * usually finds its entry here without building and hashing the key.  The
+ * address alone proves nothing (the memory may since hold another
+ * statement), so a hit is taken only when the text and the argument types
+ * are those of the entry.  Entries are never removed, so the pointers stay
+ * valid.
+ */
+#define MODEL_CALL_SITES 64
+
+typedef struct ModelCallSite
+{
+	const void *stmt;
+	ModelPlanEntry *entry;
+} ModelCallSite;
+
+static ModelCallSite ModelCallSites[MODEL_CALL_SITES];
 
 static uint32
 ModelPlanHash(const void *key, Size keysize)
@@ -145,24 +174,38 @@ ModelPrepare(const char *query, int nargs, Oid *argtypes)
 }
 
 /*
- * The kept plan of "query" for these argument types, prepared now if this
- * backend has not seen the statement with them.  Must be called inside
- * SPI_connect(); a plan that is not kept (the cache is full) goes with
- * SPI_finish().
+ * The kept plan of statement "stmt" for these argument types, prepared now
+ * if this backend has not seen the statement with them.  Must be called
+ * inside SPI_connect(); a plan that is not kept (the cache is full) goes
+ * with SPI_finish().
  */
 static SPIPlanPtr
-ModelPlanFor(const char *query, int nargs, Oid *argtypes)
+ModelPlanFor(text *stmt, int nargs, Oid *argtypes)
 {
+	ModelCallSite *site;
+	ModelPlanEntry *entry;
+	char	   *query;
 	StringInfoData buf;
 	ModelPlanKey key;
-	ModelPlanEntry *entry;
+	Oid		   *types;
 	bool		found;
 	SPIPlanPtr	plan;
+
+	site = &ModelCallSites[murmurhash32((uint32) (uintptr_t) stmt) %
+						   MODEL_CALL_SITES];
+	entry = site->entry;
+	if (site->stmt == (const void *) stmt && entry->nargs == nargs &&
+		entry->querylen == VARSIZE_ANY_EXHDR(stmt) &&
+		memcmp(entry->query, VARDATA_ANY(stmt), entry->querylen) == 0 &&
+		(nargs == 0 ||
+		 memcmp(entry->argtypes, argtypes, nargs * sizeof(Oid)) == 0))
+		return entry->plan;
 
 	if (ModelPlans == NULL)
 		ModelPlansInit();
 
-	/* the argument types in hex, then the statement (called per row) */
+	/* the argument types in hex, then the statement */
+	query = text_to_cstring(stmt);
 	initStringInfo(&buf);
 	for (int i = 0; i < nargs; i++)
 	{
@@ -179,23 +222,96 @@ ModelPlanFor(const char *query, int nargs, Oid *argtypes)
 	key.key = buf.data;
 
 	entry = (ModelPlanEntry *) hash_search(ModelPlans, &key, HASH_FIND, NULL);
-	if (entry != NULL && entry->plan != NULL)
-		return entry->plan;
-	if (entry == NULL &&
-		hash_get_num_entries(ModelPlans) >= MODEL_PLAN_CACHE_LIMIT)
-		return ModelPrepare(query, nargs, argtypes);
+	if (entry == NULL)
+	{
+		if (hash_get_num_entries(ModelPlans) >= MODEL_PLAN_CACHE_LIMIT)
+			return ModelPrepare(query, nargs, argtypes);
 
-	/* prepare first: an error leaves the table as it was */
-	plan = ModelPrepare(query, nargs, argtypes);
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	entry = (ModelPlanEntry *) hash_search(ModelPlans, &key, HASH_ENTER,
-										   &found);
-	if (!found)
-		entry->key.key = MemoryContextStrdup(ModelPlanContext, buf.data);
-	entry->plan = plan;
-	return plan;
+		/*
+		 * Prepare and copy first: an error leaves the table as it was (at
+		 * worst with the copies left over).
+		 */
+		plan = ModelPrepare(query, nargs, argtypes);
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		key.key = MemoryContextStrdup(ModelPlanContext, buf.data);
+		types = MemoryContextAlloc(ModelPlanContext,
+								   Max(nargs, 1) * sizeof(Oid));
+		if (nargs > 0)
+			memcpy(types, argtypes, nargs * sizeof(Oid));
+		entry = (ModelPlanEntry *) hash_search(ModelPlans, &key, HASH_ENTER,
+											   &found);
+		Assert(!found);
+		entry->plan = plan;
+		entry->nargs = nargs;
+		entry->argtypes = types;
+		entry->querylen = strlen(query);
+		entry->query = entry->key.key + (buf.len - entry->querylen);
+	}
+
+	site->stmt = stmt;
+	site->entry = entry;
+	return entry->plan;
 }
+
+#if PG_VERSION_NUM >= 140000
+/*
+ * Receives the statement's rows straight from its executor: the value of
+ * the first row's only column is copied to the caller's memory, and a
+ * second row stops the statement.  Saves SPI building a tuple table.
+ */
+typedef struct ModelRowReceiver
+{
+	DestReceiver pub;
+	Oid			rowtype;		/* the type the column must have */
+	MemoryContext cxt;			/* where the value goes */
+	bool		started;		/* did the statement return rows at all? */
+	bool		shape_ok;		/* one column of type rowtype */
+	int16		typlen;
+	bool		typbyval;
+	uint64		rows;
+	Datum		value;
+	bool		isnull;
+} ModelRowReceiver;
+
+static void
+ModelRowStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	ModelRowReceiver *r = (ModelRowReceiver *) self;
+
+	r->started = true;
+	r->shape_ok = (typeinfo->natts == 1 &&
+				   TupleDescAttr(typeinfo, 0)->atttypid == r->rowtype);
+	if (r->shape_ok)
+	{
+		r->typlen = TupleDescAttr(typeinfo, 0)->attlen;
+		r->typbyval = TupleDescAttr(typeinfo, 0)->attbyval;
+	}
+}
+
+static bool
+ModelRowReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ModelRowReceiver *r = (ModelRowReceiver *) self;
+
+	if (++r->rows > 1 || !r->shape_ok)
+		return false;
+	r->value = slot_getattr(slot, 1, &r->isnull);
+	if (!r->isnull)
+	{
+		MemoryContext old = MemoryContextSwitchTo(r->cxt);
+
+		r->value = datumCopy(r->value, r->typbyval, r->typlen);
+		MemoryContextSwitchTo(old);
+	}
+	return true;
+}
+
+static void
+ModelRowShutdown(DestReceiver *self)
+{
+}
+#endif
 
 /*
  * Run the statement in argument 0 with arguments "first" onwards, and return
@@ -205,16 +321,21 @@ static Datum
 ModelRowCall(FunctionCallInfo fcinfo, bool read_only, const char *fname,
 			 int protoarg, int first)
 {
-	char	   *query;
 	Oid			rowtype;
 	int			nargs = PG_NARGS() - first;
-	Oid		   *argtypes = NULL;
-	Datum	   *values = NULL;
-	char	   *nulls = NULL;
+	Oid			argtypes[FUNC_MAX_ARGS];
+	ParamListInfo params;
 	SPIPlanPtr	plan;
 	int			rc;
+	bool		shape_ok;
+	uint64		rows;
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
+
+#if PG_VERSION_NUM >= 140000
+	ModelRowReceiver receiver;
+	SPIExecuteOptions options;
+#endif
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -232,66 +353,90 @@ ModelRowCall(FunctionCallInfo fcinfo, bool read_only, const char *fname,
 						fname),
 				 errhint("Pass each argument of the statement separately.")));
 
-	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (nargs > 0)
+	params = makeParamList(nargs);
+	for (int i = 0; i < nargs; i++)
 	{
-		argtypes = palloc(nargs * sizeof(Oid));
-		values = palloc(nargs * sizeof(Datum));
-		nulls = palloc(nargs * sizeof(char));
-		for (int i = 0; i < nargs; i++)
+		ParamExternData *prm = &params->params[i];
+
+		argtypes[i] = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+		if (!OidIsValid(argtypes[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s: could not determine the type of argument %d",
+							fname, first + i + 1)));
+		prm->value = PG_GETARG_DATUM(first + i);
+		prm->isnull = PG_ARGISNULL(first + i);
+		if (argtypes[i] == UNKNOWNOID)
 		{
-			argtypes[i] = get_fn_expr_argtype(fcinfo->flinfo, first + i);
-			if (!OidIsValid(argtypes[i]))
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("%s: could not determine the type of argument %d",
-								fname, first + i + 1)));
-			values[i] = PG_GETARG_DATUM(first + i);
-			nulls[i] = PG_ARGISNULL(first + i) ? 'n' : ' ';
-			if (argtypes[i] == UNKNOWNOID)
-			{
-				/* an untyped literal arrives as a C string: pass it as text */
-				argtypes[i] = TEXTOID;
-				if (!PG_ARGISNULL(first + i))
-					values[i] = CStringGetTextDatum(DatumGetCString(values[i]));
-			}
+			/* an untyped literal arrives as a C string: pass it as text */
+			argtypes[i] = TEXTOID;
+			if (!prm->isnull)
+				prm->value = CStringGetTextDatum(DatumGetCString(prm->value));
 		}
+		prm->pflags = PARAM_FLAG_CONST;
+		prm->ptype = argtypes[i];
 	}
+
+#if PG_VERSION_NUM >= 140000
+	memset(&receiver, 0, sizeof(receiver));
+	receiver.pub.receiveSlot = ModelRowReceive;
+	receiver.pub.rStartup = ModelRowStartup;
+	receiver.pub.rShutdown = ModelRowShutdown;
+	receiver.pub.rDestroy = ModelRowShutdown;
+	receiver.pub.mydest = DestNone;
+	receiver.rowtype = rowtype;
+	receiver.cxt = CurrentMemoryContext;
+	receiver.isnull = true;
+#endif
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = ModelPlanFor(query, nargs, argtypes);
-	rc = SPI_execute_plan(plan, values, nulls, read_only, 2);
+	plan = ModelPlanFor(PG_GETARG_TEXT_PP(0), nargs, argtypes);
+#if PG_VERSION_NUM >= 140000
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	options.read_only = read_only;
+	options.tcount = 2;
+	options.dest = (DestReceiver *) &receiver;
+	rc = SPI_execute_plan_extended(plan, &options);
+	shape_ok = receiver.started && receiver.shape_ok;
+	rows = receiver.rows;
+	if (shape_ok && rows == 1)
+	{
+		result = receiver.value;
+		isnull = receiver.isnull;
+	}
+#else
+	rc = SPI_execute_plan_with_paramlist(plan, params, read_only, 2);
+	shape_ok = (SPI_tuptable != NULL && SPI_tuptable->tupdesc->natts == 1 &&
+				TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid == rowtype);
+	rows = SPI_processed;
+	if (shape_ok && rows == 1)
+	{
+		Form_pg_attribute att = TupleDescAttr(SPI_tuptable->tupdesc, 0);
+
+		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+							   1, &isnull);
+		if (!isnull)
+			result = SPI_datumTransfer(result, att->attbyval, att->attlen);
+	}
+#endif
 	if (rc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s: the statement cannot run here (%s)",
 						fname, SPI_result_code_string(rc)),
 				 errdetail("Transaction control and COPY are not allowed.")));
-	if (SPI_tuptable == NULL || SPI_tuptable->tupdesc->natts != 1 ||
-		TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid != rowtype)
+	if (!shape_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("%s: the statement must return one column of type %s",
 						fname, format_type_be(rowtype))));
-	if (SPI_processed > 1)
+	if (rows > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),
 				 errmsg("%s: the statement returned more than one row",
 						fname)));
-	if (SPI_processed == 1)
-	{
-		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-							   1, &isnull);
-		if (!isnull)
-		{
-			int16		typlen;
-			bool		typbyval;
-
-			get_typlenbyval(rowtype, &typlen, &typbyval);
-			result = SPI_datumTransfer(result, typbyval, typlen);
-		}
-	}
 	SPI_finish();
 
 	if (isnull)
@@ -427,14 +572,14 @@ ModelFastGet(FunctionCallInfo fcinfo, Oid relid, const char *deleted,
 		/*
 		 * Form the row from the slot's values, not from the stored tuple,
 		 * which lacks the columns added since it was written (their default
-		 * is in the catalog); heap_copy_tuple_as_datum() also brings any
-		 * TOASTed value inline.
+		 * is in the catalog).  heap_form_tuple() fills in the header of a
+		 * composite datum; HeapTupleGetDatum() brings any TOASTed value
+		 * inline.
 		 */
 		slot_getallattrs(slot);
-		*result = heap_copy_tuple_as_datum(heap_form_tuple(slot->tts_tupleDescriptor,
-														   slot->tts_values,
-														   slot->tts_isnull),
-										   slot->tts_tupleDescriptor);
+		*result = HeapTupleGetDatum(heap_form_tuple(slot->tts_tupleDescriptor,
+													slot->tts_values,
+													slot->tts_isnull));
 		*isnull = false;
 		break;
 	}
