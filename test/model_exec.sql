@@ -14,7 +14,7 @@
 -- Roles made here start with model_exec_ and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(122);
+SELECT plan(125);
 SET LOCAL client_min_messages = warning;
 SET LOCAL enable_indexscan = off;
 SET LOCAL enable_bitmapscan = off;
@@ -108,6 +108,13 @@ SELECT throws_ok($$SELECT orm_ext.model_row_get('SELECT (t.*)::exec.kv FROM exec
                  '0A000', NULL, 'model_row_get: VARIADIC ARRAY[...]: 0A000, even where the key lookup could serve it');
 SELECT throws_ok($$SELECT orm_ext.model_row_query('SELEC v FROM exec.kv', NULL::text)$$, '42601', NULL,
                  'a syntax error: 42601');
+SELECT throws_ok($$SELECT orm_ext.model_row_query('SELECT 1; SELECT 2', NULL::int)$$, '42601',
+                 'the statement of a generated function must be a single SQL command',
+                 'two commands in one statement: 42601');
+SELECT throws_ok($$SELECT orm_ext.model_row_exec('INSERT INTO exec.kv VALUES (40, ''x'') RETURNING v; DELETE FROM exec.kv WHERE id = 40',
+                                                 NULL::text)$$, '42601', NULL,
+                 'model_row_exec: a write followed by another command: 42601');
+SELECT is((SELECT count(*)::int FROM exec.kv WHERE id = 40), 0, 'and nothing of it ran');
 SELECT throws_ok($$SELECT orm_ext.model_row_query('SELECT v FROM exec.nowhere', NULL::text)$$, '42P01', NULL,
                  'a missing table: 42P01');
 SELECT throws_ok($$SELECT orm_ext.model_row_query('INSERT INTO exec.kv VALUES (12, ''w'') RETURNING v', NULL::text)$$,
@@ -142,11 +149,12 @@ SELECT is(orm_ext.model_row_query('SELECT $1', NULL::text, '#abcdefghijklmnop'),
           'an unknown-typed literal argument is taken as text');
 
 -- A call finds its kept plan by the address of its statement argument first.
--- Queries of the same shape, one after the other, get their constants at
--- the same address once the caches are warm, so these rounds run other
--- statements (other text, or the same text with other argument types) from
--- the address the previous call used: the text and the argument types must
--- still be checked.
+-- Queries of the same shape, one after the other, usually get their
+-- constants at the same address once the caches are warm (nothing
+-- guarantees it), so these rounds are likely to run other statements (other
+-- text, or the same text with other argument types) from the address the
+-- previous call used: the text and the argument types must still be checked.
+-- Without either check the rounds failed when this was written.
 SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 1', NULL::int4, '10'::int4)::text, '11', 'round 1: +1');
 SELECT is(orm_ext.model_row_query('SELECT $1 OPERATOR(pg_catalog.+) 2', NULL::int4, '10'::int4)::text, '12', 'round 1: +2');
 SELECT is(orm_ext.model_row_query('SELECT pg_catalog.pg_typeof($1)::oid::text', NULL::text, '10'::int4), '23', 'round 1: int4');

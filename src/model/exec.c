@@ -170,6 +170,15 @@ ModelPrepare(const char *query, int nargs, Oid *argtypes)
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s",
 			 SPI_result_code_string(SPI_result));
+
+	/*
+	 * One command: its rows go straight to the caller's receiver, which
+	 * could not tell the results of several commands apart.
+	 */
+	if (list_length(SPI_plan_get_plan_sources(plan)) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the statement of a generated function must be a single SQL command")));
 	return plan;
 }
 
@@ -228,8 +237,9 @@ ModelPlanFor(text *stmt, int nargs, Oid *argtypes)
 			return ModelPrepare(query, nargs, argtypes);
 
 		/*
-		 * Prepare and copy first: an error leaves the table as it was (at
-		 * worst with the copies left over).
+		 * Prepare first: a statement that fails to prepare leaves the table
+		 * as it was.  (Running out of memory after SPI_keepplan() would
+		 * leave the kept plan behind, unused.)
 		 */
 		plan = ModelPrepare(query, nargs, argtypes);
 		if (SPI_keepplan(plan) != 0)
@@ -265,7 +275,7 @@ typedef struct ModelRowReceiver
 	DestReceiver pub;
 	Oid			rowtype;		/* the type the column must have */
 	MemoryContext cxt;			/* where the value goes */
-	bool		started;		/* did the statement return rows at all? */
+	bool		started;		/* rStartup ran: the statement returns rows */
 	bool		shape_ok;		/* one column of type rowtype */
 	int16		typlen;
 	bool		typbyval;
@@ -308,7 +318,7 @@ ModelRowReceive(TupleTableSlot *slot, DestReceiver *self)
 }
 
 static void
-ModelRowShutdown(DestReceiver *self)
+ModelRowNoop(DestReceiver *self)
 {
 }
 #endif
@@ -381,8 +391,8 @@ ModelRowCall(FunctionCallInfo fcinfo, bool read_only, const char *fname,
 	memset(&receiver, 0, sizeof(receiver));
 	receiver.pub.receiveSlot = ModelRowReceive;
 	receiver.pub.rStartup = ModelRowStartup;
-	receiver.pub.rShutdown = ModelRowShutdown;
-	receiver.pub.rDestroy = ModelRowShutdown;
+	receiver.pub.rShutdown = ModelRowNoop;
+	receiver.pub.rDestroy = ModelRowNoop;
 	receiver.pub.mydest = DestNone;
 	receiver.rowtype = rowtype;
 	receiver.cxt = CurrentMemoryContext;
