@@ -72,6 +72,7 @@
 #include "utils/syscache.h"
 
 #include "orm_ext.h"
+#include "model.h"
 
 PG_FUNCTION_INFO_V1(orm_ext_model_row_query);
 PG_FUNCTION_INFO_V1(orm_ext_model_row_exec);
@@ -162,7 +163,10 @@ ModelPlansInit(void)
 							 HASH_CONTEXT);
 }
 
-static SPIPlanPtr
+/*
+ * Prepare the statement of a generated function (inside SPI_connect()).
+ */
+SPIPlanPtr
 ModelPrepare(const char *query, int nargs, Oid *argtypes)
 {
 	SPIPlanPtr	plan = SPI_prepare(query, nargs, argtypes);

@@ -499,6 +499,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 	JsonbContainer *vals = NULL;
 	StringInfoData key;
 	bool		cacheable = true;
+	bool		stale = false;
 	ModelListEntry *entry = NULL;
 	ModelListKey lookup;
 	Datum	   *values;
@@ -628,11 +629,13 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 				if (typid != p->typid)
 				{
 					entry = NULL;
+					stale = true;
 					break;
 				}
 			}
 		}
-		if (entry == NULL &&
+		/* a full cache takes no new shape, but still renews its own */
+		if (entry == NULL && !stale &&
 			hash_get_num_entries(ModelListCache) >= MODEL_LIST_CACHE_LIMIT)
 			cacheable = false;
 	}
@@ -654,10 +657,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		argtypes = palloc(sizeof(Oid) * Max(1, local.nparams));
 		for (int i = 0; i < local.nparams; i++)
 			argtypes[i] = local.params[i].typid;
-		local.plan = SPI_prepare(sql, local.nparams, argtypes);
-		if (local.plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s",
-				 SPI_result_code_string(SPI_result));
+		local.plan = ModelPrepare(sql, local.nparams, argtypes);
 		local.relname = OrmExtQualifiedRelid(local.relid);
 		if (cacheable)
 		{
