@@ -3,13 +3,13 @@
 -- hostile identifiers end to end, and account/amount/balance types.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(125);
+SELECT plan(133);
 
 SELECT has_function('orm_ext', 'ledger_attach',
-                    ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name'],
-                    'ledger_attach(regclass, name, name, name, bool, bool, name, name) exists');
+                    ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name', 'boolean'],
+                    'ledger_attach(regclass, name, name, name, bool, bool, name, name, bool) exists');
 SELECT function_returns('orm_ext', 'ledger_attach',
-                        ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name'],
+                        ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name', 'boolean'],
                         'void', 'ledger_attach returns void');
 
 -------------------------------------------------------------------------------
@@ -138,6 +138,29 @@ SELECT throws_ok($$SELECT orm_ext.ledger_attach('credit_ledger', 'id', 'amount_c
                  '55000', NULL, 'attaching a non-empty ledger with another account column: 55000');
 
 -------------------------------------------------------------------------------
+-- seq_index => false: no (account, seq) index; a later call with the default
+-- creates it, and an existing one is left alone
+-------------------------------------------------------------------------------
+CREATE TABLE "la No Index" ("Acct" text NOT NULL, amt bigint NOT NULL, bal bigint);
+SELECT lives_ok($$SELECT orm_ext.ledger_attach('"la No Index"', 'Acct', 'amt', 'bal', seq_index => false)$$,
+                'seq_index => false');
+SELECT has_column('public', 'la No Index', 'entry_seq', 'seq_index => false still adds the seq column');
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = '"la No Index"'::regclass), 0::bigint,
+          'and creates no index on the ledger');
+INSERT INTO "la No Index" ("Acct", amt) VALUES ('a', 5), ('b', 1), ('a', -2);
+SELECT results_eq($$SELECT "Acct", bal, entry_seq FROM "la No Index" ORDER BY "Acct", entry_seq$$,
+                  $$VALUES ('a', 5::bigint, 1::bigint), ('a', 3, 2), ('b', 1, 1)$$,
+                  'the ledger without the index chains its balances');
+SELECT orm_ext.ledger_attach('"la No Index"', 'Acct', 'amt', 'bal');
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = '"la No Index"'::regclass AND indisunique
+             AND indkey::text = '1 4'), 1::bigint,
+          'attaching again with the default seq_index creates the unique (account, seq) index');
+SELECT orm_ext.ledger_attach('"la No Index"', 'Acct', 'amt', 'bal', seq_index => false);
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = '"la No Index"'::regclass), 1::bigint,
+          'seq_index => false leaves an existing index alone');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"la No Index"')$$, 'and the ledger verifies');
+
+-------------------------------------------------------------------------------
 -- NULL arguments: 22004
 -------------------------------------------------------------------------------
 CREATE TABLE la_empty (acct uuid NOT NULL, amt bigint NOT NULL, bal bigint);
@@ -157,6 +180,8 @@ SELECT throws_ok($$SELECT orm_ext.ledger_attach('la_empty', 'acct', 'amt', 'bal'
 SELECT throws_ok($$SELECT orm_ext.ledger_attach('la_empty', 'acct', 'amt', 'bal', hash_chain => true,
                                                 hash_column => NULL)$$, '22004',
                  NULL, 'NULL hash_column with hash_chain: 22004');
+SELECT throws_ok($$SELECT orm_ext.ledger_attach('la_empty', 'acct', 'amt', 'bal', seq_index => NULL)$$, '22004',
+                 NULL, 'NULL seq_index: 22004');
 SELECT is((SELECT count(*) FROM orm_ext.ledgers WHERE ledger = 'la_empty'::regclass), 0::bigint,
           'the refused calls registered nothing');
 CREATE TABLE la_null_hash (acct uuid NOT NULL, amt bigint NOT NULL, bal bigint);

@@ -13,7 +13,7 @@ LOAD '$libdir/orm_ext';
 
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(31);
+SELECT plan(41);
 
 CREATE TABLE "Skip Ledger" (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -152,6 +152,58 @@ SELECT is(pg_temp.negative_detail(1, -30001), 'The balance is 30000 and the amou
           'and so does a cached head''s');
 
 SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Skip Ledger"')$$, 'the ledger verifies');
+
+-- A ledger without any unique index or exclusion constraint (seq_index =>
+-- false): ON CONFLICT has nothing to conflict on, so no row can be skipped
+-- and the write-back does not count entries, which without the (account,
+-- seq) index would scan the ledger once per account.
+CREATE TABLE "No Index" ("Acct" text NOT NULL, amt bigint NOT NULL, bal bigint, k text);
+SELECT orm_ext.ledger_attach('"No Index"', 'Acct', 'amt', 'bal', seq_index => false);
+INSERT INTO "No Index" ("Acct", amt, k) VALUES ('a', 10, 'k1');
+CREATE FUNCTION pg_temp.scans() RETURNS bigint LANGUAGE sql AS $$
+    SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relid = '"No Index"'::regclass
+$$;
+CREATE TEMP TABLE scans0 AS SELECT pg_temp.scans() AS n;
+INSERT INTO "No Index" ("Acct", amt, k) VALUES ('a', 1, 'k1'), ('b', 2, 'k2') ON CONFLICT DO NOTHING;
+SELECT is(pg_temp.scans() - (SELECT n FROM scans0), 0::bigint,
+          'no unique index: ON CONFLICT inserts without a scan of the ledger');
+SELECT results_eq($$SELECT "Acct", k, bal, entry_seq FROM "No Index" ORDER BY "Acct", entry_seq$$,
+                  $$VALUES ('a', 'k1', 10::bigint, 1::bigint), ('a', 'k1', 11, 2), ('b', 'k2', 2, 1)$$,
+                  'and every row is inserted and chained (no key conflicts without a unique index)');
+
+-- a unique constraint added later makes skips possible again: the ledger's
+-- cached configuration follows the new index, and skips are refused
+ALTER TABLE "No Index" ADD CONSTRAINT "No Index k" UNIQUE (k, "Acct", entry_seq);
+CREATE UNIQUE INDEX "No Index k only" ON "No Index" (k) WHERE "Acct" = 'c';
+INSERT INTO "No Index" ("Acct", amt, k) VALUES ('c', 4, 'kc');
+SELECT throws_ok($$INSERT INTO "No Index" ("Acct", amt, k) VALUES ('c', 1, 'kc') ON CONFLICT DO NOTHING$$,
+                 '0A000', NULL, 'an index added after the first inserts: a skip is refused (0A000)');
+SELECT throws_ok($$INSERT INTO "No Index" ("Acct", amt, k) VALUES ('a', 3, 'x'), ('c', 1, 'kc')
+                   ON CONFLICT DO NOTHING$$,
+                 '0A000', NULL, 'also for a cached account and the second row of a statement');
+SELECT is(orm_ext.ledger_balance('"No Index"', 'c'::text), 4::numeric, 'the refused rows left no balance');
+DROP INDEX "No Index k only";
+ALTER TABLE "No Index" DROP CONSTRAINT "No Index k";
+ALTER TABLE "No Index" ADD CONSTRAINT "No Index excl" EXCLUDE USING btree (k WITH =) WHERE ("Acct" = 'd');
+INSERT INTO "No Index" ("Acct", amt, k) VALUES ('d', 6, 'kd');
+SELECT throws_ok($$INSERT INTO "No Index" ("Acct", amt, k) VALUES ('d', 1, 'kd') ON CONFLICT DO NOTHING$$,
+                 '0A000', NULL, 'an exclusion constraint can skip a row too: refused (0A000)');
+ALTER TABLE "No Index" DROP CONSTRAINT "No Index excl";
+DELETE FROM scans0;
+INSERT INTO scans0 SELECT pg_temp.scans();
+INSERT INTO "No Index" ("Acct", amt, k) VALUES ('d', 1, 'kd') ON CONFLICT DO NOTHING;
+SELECT is(pg_temp.scans() - (SELECT n FROM scans0), 0::bigint,
+          'with the constraints dropped, ON CONFLICT inserts without a scan again');
+SELECT is(orm_ext.ledger_balance('"No Index"', 'd'::text), 7::numeric, 'and chains the row');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"No Index"')$$, 'the ledger without index verifies');
+
+-- ledger_verify sorts a ledger without the index, and still names the damage
+ALTER TABLE "No Index" DISABLE TRIGGER orm_ext_append_only;
+UPDATE "No Index" SET amt = amt + 100 WHERE "Acct" = 'a' AND entry_seq = 1;
+ALTER TABLE "No Index" ENABLE ALWAYS TRIGGER orm_ext_append_only;
+SELECT results_eq($$SELECT account, entry FROM orm_ext.ledger_verify('"No Index"')$$,
+                  $$VALUES ('a', '1')$$,
+                  'tampering with a ledger without index is named by account and entry');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -18,6 +18,9 @@
 --   orm_ext      orm_ext.ledger_attach(...), which creates the same unique
 --                index (user_id, entry_seq) and its heads table
 --   orm_ext_hash the same with hash_chain => true
+--   orm_ext_noidx orm_ext.ledger_attach(..., seq_index => false): no index
+--                on the ledger, the same table shape as plain (plus its
+--                heads table)
 --   plpgsql      bench.plpgsql_ledger_balance() as a BEFORE INSERT row
 --                trigger, UNIQUE (user_id, entry_seq), heads table
 --                bench.plpgsql_heads
@@ -96,6 +99,9 @@ BEGIN
         WHEN 'orm_ext' THEN
             PERFORM orm_ext.ledger_attach(tbl::regclass, 'user_id', 'amount_cents',
                                           'balance_after_cents');
+        WHEN 'orm_ext_noidx' THEN
+            PERFORM orm_ext.ledger_attach(tbl::regclass, 'user_id', 'amount_cents',
+                                          'balance_after_cents', seq_index => false);
         WHEN 'orm_ext_hash' THEN
             PERFORM orm_ext.ledger_attach(tbl::regclass, 'user_id', 'amount_cents',
                                           'balance_after_cents', hash_chain => true);

@@ -5,7 +5,8 @@
  *
  * Attaching a table makes it a ledger:
  *	- the seq column (and, with the hash chain, the hash column) is added if
- *	  the table does not have it, with a unique index on (account, seq);
+ *	  the table does not have it, with a unique index on (account, seq)
+ *	  unless seq_index is false;
  *	- a heads table orm_ext.ledger_heads_<oid> is created, owned by the
  *	  extension's owner, keyed by the account column's type and collation;
  *	- the ledger is registered in orm_ext.ledgers, which pg_dump keeps;
@@ -20,11 +21,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
-#include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -172,36 +171,6 @@ LedgerWrongType(const char *qualified, const char *role, const char *name,
 			 errdetail("The %s column must be %s.", role, expected)));
 }
 
-/* Does the table have a plain unique index on exactly (a, b)? */
-static bool
-LedgerHasUniqueIndex(Oid relid, AttrNumber a, AttrNumber b)
-{
-	Relation	rel = table_open(relid, AccessShareLock);
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	bool		found = false;
-
-	foreach(lc, indexes)
-	{
-		HeapTuple	tup = SearchSysCache1(INDEXRELID,
-										  ObjectIdGetDatum(lfirst_oid(lc)));
-		Form_pg_index idx;
-
-		if (!HeapTupleIsValid(tup))
-			continue;
-		idx = (Form_pg_index) GETSTRUCT(tup);
-		if (idx->indisunique && idx->indisvalid && idx->indnkeyatts == 2 &&
-			idx->indkey.values[0] == a && idx->indkey.values[1] == b &&
-			heap_attisnull(tup, Anum_pg_index_indpred, NULL) &&
-			heap_attisnull(tup, Anum_pg_index_indexprs, NULL))
-			found = true;
-		ReleaseSysCache(tup);
-	}
-	list_free(indexes);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
 /* "COLLATE schema.name" for a collatable column, or "" */
 static char *
 LedgerCollateClause(Oid collation)
@@ -270,7 +239,7 @@ LedgerUnregister(Oid relid, const char *qualified, Oid heads)
 /*
  * orm_ext.ledger_attach(tbl regclass, account_column name, amount_column name,
  *		balance_column name, allow_negative boolean, hash_chain boolean,
- *		seq_column name, hash_column name) returns void
+ *		seq_column name, hash_column name, seq_index boolean) returns void
  */
 Datum
 orm_ext_ledger_attach(PG_FUNCTION_ARGS)
@@ -283,6 +252,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 	bool		hash_chain;
 	const char *seqcol;
 	const char *hashcol;
+	bool		seq_index;
 	char	   *qualified;
 	Oid			account_type,
 				amount_type,
@@ -325,6 +295,8 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 	seqcol = NameStr(*PG_GETARG_NAME(6));
 	LedgerRequireArg(fcinfo, 7, "hash_column");
 	hashcol = hash_chain ? NameStr(*PG_GETARG_NAME(7)) : NULL;
+	LedgerRequireArg(fcinfo, 8, "seq_index");
+	seq_index = PG_GETARG_BOOL(8);
 
 	qualified = LedgerCheckTable(relid);
 	LockRelationOid(relid, AccessExclusiveLock);
@@ -417,7 +389,15 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 
 		if (same && OidIsValid(get_rel_relkind(old_heads)))
 		{
-			/* the same ledger: only allow_negative may change */
+			/*
+			 * The same ledger: only allow_negative may change, and the index
+			 * a call with seq_index => false left out is created now.
+			 */
+			if (seq_index && seq_att != InvalidAttrNumber &&
+				!LedgerScanIndexes(relid, account_att, seq_att, NULL))
+				LedgerExec(psprintf("CREATE UNIQUE INDEX ON %s (%s, %s)", qualified,
+									quote_identifier(account), quote_identifier(seqcol)),
+						   SPI_OK_UTILITY);
 			LedgerRunAs(owner, &save_userid, &save_sec_context);
 			regargs[0] = ObjectIdGetDatum(relid);
 			{
@@ -470,7 +450,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 							qualified, quote_identifier(hashcol)), SPI_OK_UTILITY);
 		hash_att = get_attnum(relid, hashcol);
 	}
-	if (!LedgerHasUniqueIndex(relid, account_att, seq_att))
+	if (seq_index && !LedgerScanIndexes(relid, account_att, seq_att, NULL))
 		LedgerExec(psprintf("CREATE UNIQUE INDEX ON %s (%s, %s)", qualified,
 							quote_identifier(account), quote_identifier(seqcol)),
 				   SPI_OK_UTILITY);

@@ -16,7 +16,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -31,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
@@ -206,6 +209,49 @@ LedgerRequireArg(FunctionCallInfo fcinfo, int argno, const char *argname)
 				 errmsg("%s must not be null", argname)));
 }
 
+/*
+ * One pass over a table's indexes.  Returns whether it has a valid,
+ * unconditional unique index on exactly (a, b), the one ledger_attach()
+ * creates.  With has_arbiters, also tells whether INSERT ... ON CONFLICT can
+ * skip a row of the table: only a unique index or an exclusion constraint
+ * can report a conflict, and without one ON CONFLICT inserts every row.
+ * Indexes that are not valid or ready yet count there too: the answer may be
+ * yes where it could be no, never the other way round.  Index changes
+ * invalidate the table's relcache entry, and with it a ledger's config.
+ */
+bool
+LedgerScanIndexes(Oid relid, AttrNumber a, AttrNumber b, bool *has_arbiters)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		found = false;
+
+	if (has_arbiters)
+		*has_arbiters = false;
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID,
+										  ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index idx;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		if (has_arbiters && (idx->indisunique || idx->indisexclusion))
+			*has_arbiters = true;
+		if (idx->indisunique && idx->indisvalid && idx->indnkeyatts == 2 &&
+			idx->indkey.values[0] == a && idx->indkey.values[1] == b &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL) &&
+			heap_attisnull(tup, Anum_pg_index_indexprs, NULL))
+			found = true;
+		ReleaseSysCache(tup);
+	}
+	list_free(indexes);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /* Build the config of one ledger from the registry and the catalogs. */
 static void
 LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
@@ -298,6 +344,8 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 	getTypeOutputInfo(cfg->account_type, &cfg->account_out, &isvarlena);
 
 	cfg->amount_type = get_atttype(cfg->relid, cfg->amount_att);
+	(void) LedgerScanIndexes(cfg->relid, cfg->account_att, cfg->seq_att,
+							 &cfg->has_arbiters);
 	{
 		Oid			coll;
 
@@ -384,7 +432,9 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 		/*
 		 * Write a head back, but only if every entry computed since the last
 		 * check is in the table: $5 is the seq last checked, $3 the current
-		 * one, and the unique index on (account, seq) makes the count exact.
+		 * one, and the unique index on (account, seq) makes the count exact
+		 * (a ledger attached without it is counted by whatever index leads
+		 * with the account, or by a scan).
 		 * Used only when a row may have been skipped (see heads.c).  A row skipped after its balance was computed (ON CONFLICT
 		 * DO NOTHING, a later BEFORE trigger returning NULL) leaves a gap, the
 		 * UPDATE matches nothing, and the caller raises the error.

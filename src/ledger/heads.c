@@ -24,7 +24,9 @@
  * by INSERT ... ON CONFLICT (later BEFORE triggers are refused), which would
  * leave a computed entry out of the chain.  While such an executor runs, the
  * heads it touches are marked, and their write-back also counts their new
- * entries in the ledger.
+ * entries in the ledger.  A ledger with no unique index and no exclusion
+ * constraint has nothing for ON CONFLICT to conflict on, and is never
+ * counted.
  *
  * Subtransactions.  A rolled-back savepoint undoes the rows it inserted and
  * the head updates it wrote, and releases the row locks it took.  The cache
@@ -1445,7 +1447,7 @@ orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
 		h->has_hash = true;
 		h->dirty = true;
 	}
-	if (LedgerSkipPossible())
+	if (cfg->has_arbiters && LedgerSkipPossible())
 		h->needs_check = true;
 	if (h->dirty || h->needs_check)
 		LedgerHeadQueue(xl, h);

@@ -110,6 +110,8 @@ typedef struct LedgerConfig
 	bool		allow_negative;
 	bool		hash_chain;
 	bool		triggers_checked;	/* no BEFORE INSERT trigger after ours */
+	bool		has_arbiters;	/* a unique index or an exclusion constraint:
+								 * INSERT ... ON CONFLICT can skip a row */
 
 	/* columns the hash covers, in order, with their send functions */
 	int			nhashed;
@@ -153,6 +155,8 @@ extern void LedgerShaInit(LedgerSha *sha);
 extern void LedgerShaUpdate(LedgerSha *sha, const void *data, size_t len);
 extern void LedgerShaFinal(LedgerSha *sha, uint8 *result);
 extern void LedgerShaFree(LedgerSha *sha);
+extern bool LedgerScanIndexes(Oid relid, AttrNumber a, AttrNumber b,
+							  bool *has_arbiters);
 extern LedgerConfig *LedgerConfigGet(Oid relid, bool missing_ok);
 extern void LedgerConfigInit(void);
 extern void LedgerRunAs(Oid userid, Oid *save_userid, int *save_sec_context);

@@ -68,11 +68,12 @@ CREATE FUNCTION orm_ext.ledger_attach(
     allow_negative pg_catalog.bool DEFAULT true,
     hash_chain pg_catalog.bool DEFAULT false,
     seq_column pg_catalog.name DEFAULT 'entry_seq',
-    hash_column pg_catalog.name DEFAULT 'entry_hash')
+    hash_column pg_catalog.name DEFAULT 'entry_hash',
+    seq_index pg_catalog.bool DEFAULT true)
 RETURNS void
 AS 'MODULE_PATHNAME', 'orm_ext_ledger_attach'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION orm_ext.ledger_attach(pg_catalog.regclass, pg_catalog.name, pg_catalog.name, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.name, pg_catalog.name) IS
+COMMENT ON FUNCTION orm_ext.ledger_attach(pg_catalog.regclass, pg_catalog.name, pg_catalog.name, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.name, pg_catalog.name, pg_catalog.bool) IS
     'makes an empty table an append-only ledger whose balance column the database computes; idempotent';
 
 CREATE FUNCTION orm_ext.ledger_detach(tbl pg_catalog.regclass)
