@@ -13,14 +13,7 @@ CREATE EXTENSION orm_ext;
 SELECT plan(135);
 SET LOCAL client_min_messages = warning;
 
--- "SQLSTATE: message" of the error q raises, or NULL
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\ir lib/error_of.sql
 -- the value q returns, as text, or the SQLSTATE of the error it raises
 CREATE FUNCTION pg_temp.outcome(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE

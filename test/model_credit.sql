@@ -12,14 +12,7 @@ CREATE EXTENSION orm_ext;
 SELECT plan(127);
 SET LOCAL client_min_messages = warning;
 
--- "SQLSTATE: message" of the error q raises, or NULL
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\ir lib/error_of.sql
 -- the values of key k of the rows a query returns, as text, in order
 CREATE FUNCTION pg_temp.keys(q text, k text DEFAULT 'id') RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE

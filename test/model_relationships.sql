@@ -48,14 +48,7 @@ BEGIN
     END LOOP;
     RETURN result;
 END $$;
--- "SQLSTATE: message" of the error q raises, or NULL
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\ir lib/error_of.sql
 -- the rel: functions orm_ext recorded for a table, as regprocedure text
 CREATE FUNCTION pg_temp.rel_functions(t regclass) RETURNS text[] LANGUAGE sql AS $$
     SELECT COALESCE(array_agg(g.function::text ORDER BY g.function::text COLLATE "C"), '{}')

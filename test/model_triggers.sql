@@ -8,14 +8,7 @@ CREATE EXTENSION orm_ext;
 SELECT plan(61);
 SET LOCAL client_min_messages = warning;
 
--- "SQLSTATE: message" of the error q raises, or NULL
-CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\ir lib/error_of.sql
 -- the number of rows a statement touched
 CREATE FUNCTION pg_temp.row_count(q text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
