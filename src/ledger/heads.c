@@ -59,6 +59,7 @@
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
 #include "storage/bufmgr.h"
+#include "storage/smgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -564,6 +565,35 @@ LedgerHeadTidSet(LedgerConfig *cfg, uint64 key, ItemPointer root)
 }
 
 /*
+ * Whether block "blkno" of the heads table exists, for a caller that holds a
+ * lock on the table.
+ *
+ * RelationGetNumberOfBlocks() asks the kernel for the file's size, an lseek
+ * per call, and LedgerHeadTidFetch() would make that call in every
+ * transaction.  The storage manager keeps the last size this backend saw or
+ * made (by extending or truncating the file, or asking its size).  That is a
+ * lower bound: other backends extend the file without telling anybody.  It is
+ * never above the real size: a truncation by another backend sends a shared
+ * invalidation that closes this backend's handle, and the cached size with
+ * it, and a rewrite gives the relation a new file.  A truncation needs
+ * AccessExclusiveLock, which conflicts with the caller's lock, and acquiring
+ * that lock processed the invalidations of any truncation before it.  So a
+ * block below the cached size exists; for any other block, ask the kernel.
+ * PostgreSQL 13 caches no size for the main fork.
+ */
+static bool
+LedgerHeadsBlockExists(Relation rel, BlockNumber blkno)
+{
+#if PG_VERSION_NUM >= 140000
+	BlockNumber known = RelationGetSmgr(rel)->smgr_cached_nblocks[MAIN_FORKNUM];
+
+	if (known != InvalidBlockNumber && blkno < known)
+		return true;
+#endif
+	return blkno < RelationGetNumberOfBlocks(rel);
+}
+
+/*
  * Find the head of "account" visible to "snapshot" at a cached root TID,
  * as an index scan would after reading that TID from the primary key: the
  * HOT chain from the root to the visible version.  False when there is no
@@ -587,7 +617,7 @@ LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
 	bool		isnull;
 
 	if (!LedgerHeadTidGet(cfg, key, &tid) ||
-		ItemPointerGetBlockNumber(&tid) >= RelationGetNumberOfBlocks(rel))
+		!LedgerHeadsBlockExists(rel, ItemPointerGetBlockNumber(&tid)))
 		return false;
 
 	fetch = table_index_fetch_begin(rel);
