@@ -17,8 +17,9 @@
  * Caching.  Once locked, a head stays locked until the transaction ends, so
  * its values can be kept in backend memory: rows after the first one of an
  * account in a transaction cost no query at all.  The statement-level trigger
- * writes the changed heads back at the end of each statement.  The cache is
- * discarded at the end of the transaction.
+ * writes the changed heads back at the end of each statement; whatever no
+ * such trigger wrote back is written before commit.  The cache is discarded
+ * at the end of the transaction.
  *
  * Skipped rows.  A row can still be skipped after the BEFORE INSERT triggers
  * by INSERT ... ON CONFLICT (later BEFORE triggers are refused), which would
@@ -1110,6 +1111,36 @@ LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/*
+ * Before commit (or PREPARE TRANSACTION), write back the heads that no
+ * end-of-statement trigger wrote: where no statement-level trigger fires, as
+ * in a logical replication subscriber's apply worker applying a transaction
+ * with several entries of one account, or with orm_ext_ledger_flush
+ * disabled.  They then commit with their entries, and an entry skipped by
+ * ON CONFLICT still fails, at commit.  A ledger dropped or detached in this
+ * transaction took its heads along.
+ */
+static void
+LedgerFlushPending(void)
+{
+	LedgerXactLedger *xl;
+
+	for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
+	{
+		LedgerConfig *cfg;
+
+		if (xl->ndirty == 0 || OrmExtQualifiedRelid(xl->relid) == NULL)
+			continue;
+		cfg = LedgerConfigGet(xl->relid, true);
+		if (cfg == NULL)
+			continue;
+		/* no statement is running, so SPI needs a snapshot of its own */
+		PushActiveSnapshot(GetTransactionSnapshot());
+		LedgerFlush(cfg, xl);
+		PopActiveSnapshot();
+	}
+}
+
 static void
 LedgerXactCallback(XactEvent event, void *arg)
 {
@@ -1118,29 +1149,7 @@ LedgerXactCallback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			{
-				LedgerXactLedger *xl;
-
-				for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
-				{
-					char	   *relname;
-
-					if (xl->ndirty == 0)
-						continue;
-
-					/* a ledger dropped in this transaction took its heads along */
-					relname = OrmExtQualifiedRelid(xl->relid);
-					if (relname != NULL)
-					{
-						ereport(ERROR,
-								(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-								 errmsg("balances of ledger %s were computed but not written back",
-										relname),
-								 errhint("The trigger %s on the ledger must stay enabled.",
-										 LEDGER_TRIGGER_FLUSH)));
-					}
-				}
-			}
+			LedgerFlushPending();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:

@@ -18,15 +18,12 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import tap  # noqa: E402
+from tap import check  # noqa: E402
+
 DB = "orm_ext_clients"
 WEB = "orm_ext_clients_web"
-results = []
-
-
-def check(ok, description):
-    results.append(bool(ok))
-    print(("ok" if ok else "not ok") + " %d - %s" % (len(results), description))
-    sys.stdout.flush()
 
 
 def admin(dbname):
@@ -174,21 +171,8 @@ def sqlalchemy_tests():
 
 
 def main():
-    print("TAP version 13")
     warnings.simplefilter("ignore")
-    try:
-        setup()
-        psycopg_tests()
-        sqlalchemy_tests()
-    except Exception as e:          # a crash is a failure, reported as one
-        check(False, "the client tests ran to the end (%s: %s)" % (type(e).__name__, e))
-    finally:
-        try:
-            teardown()
-        except Exception as e:
-            check(False, "teardown (%s)" % e)
-    print("1..%d" % len(results))
-    return 0 if all(results) else 1
+    return tap.run(setup, [psycopg_tests, sqlalchemy_tests], teardown)
 
 
 if __name__ == "__main__":
