@@ -586,8 +586,17 @@ static bool
 LedgerHeadsBlockExists(Relation rel, BlockNumber blkno)
 {
 #if PG_VERSION_NUM >= 140000
-	BlockNumber known = RelationGetSmgr(rel)->smgr_cached_nblocks[MAIN_FORKNUM];
+	SMgrRelation smgr;
+	BlockNumber known;
 
+#if PG_VERSION_NUM >= 150000
+	smgr = RelationGetSmgr(rel);
+#else
+	/* RelationGetSmgr() is in 14.7 and later minor releases only */
+	RelationOpenSmgr(rel);
+	smgr = rel->rd_smgr;
+#endif
+	known = smgr->smgr_cached_nblocks[MAIN_FORKNUM];
 	if (known != InvalidBlockNumber && blkno < known)
 		return true;
 #endif
