@@ -24,17 +24,7 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE;
 END $$;
--- the values of key k of the rows a query returns, as text, in order
-CREATE FUNCTION pg_temp.keys(q text, k text DEFAULT 'id') RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-    result text[] := '{}';
-BEGIN
-    FOR r IN EXECUTE q LOOP
-        result := result || (to_jsonb(r) ->> k);
-    END LOOP;
-    RETURN result;
-END $$;
+\ir lib/keys.sql
 -- the values of key k of the items of a page, in order
 CREATE FUNCTION pg_temp.item_keys(page jsonb, k text DEFAULT 'id') RETURNS text[] LANGUAGE sql AS $$
     SELECT COALESCE(array_agg(e ->> k ORDER BY n), '{}')

@@ -13,17 +13,7 @@ SELECT plan(127);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
--- the values of key k of the rows a query returns, as text, in order
-CREATE FUNCTION pg_temp.keys(q text, k text DEFAULT 'id') RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-    result text[] := '{}';
-BEGIN
-    FOR r IN EXECUTE q LOOP
-        result := result || (to_jsonb(r) ->> k);
-    END LOOP;
-    RETURN result;
-END $$;
+\ir lib/keys.sql
 -- follow next_cursor from the first page to the last: every item in order and the size of every page
 CREATE FUNCTION pg_temp.walk(fn text, filter jsonb, order_by text[], page_size int, OUT items jsonb, OUT sizes int[])
 LANGUAGE plpgsql AS $$

@@ -9,17 +9,7 @@ SELECT plan(230);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
--- the values of key k of the rows a _list query returns, as text, in order
-CREATE FUNCTION pg_temp.keys(q text, k text DEFAULT 'id') RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-    result text[] := '{}';
-BEGIN
-    FOR r IN EXECUTE q LOOP
-        result := result || (to_jsonb(r) ->> k);
-    END LOOP;
-    RETURN result;
-END $$;
+\ir lib/keys.sql
 -- the values of key k of the items of a page (a jsonb), in order
 CREATE FUNCTION pg_temp.item_keys(page jsonb, k text DEFAULT 'id') RETURNS text[] LANGUAGE sql AS $$
     SELECT COALESCE(array_agg(e ->> k ORDER BY n), '{}') FROM jsonb_array_elements(page -> 'items') WITH ORDINALITY AS x(e, n)

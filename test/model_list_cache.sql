@@ -12,17 +12,9 @@ SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
 \ir lib/detail_of.sql
--- the values of column k of the rows a query returns, as text, in order
-CREATE FUNCTION pg_temp.keys(q text, k text DEFAULT 'Id') RETURNS text[] LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-    result text[] := '{}';
-BEGIN
-    FOR r IN EXECUTE q LOOP
-        result := result || (to_jsonb(r) ->> k);
-    END LOOP;
-    RETURN result;
-END $$;
+\ir lib/keys.sql
+-- the values of column "Id" of the rows a query returns
+CREATE FUNCTION pg_temp.ids(q text) RETURNS text[] LANGUAGE sql AS $$ SELECT pg_temp.keys(q, 'Id') $$;
 -- a cursor with its values replaced
 CREATE FUNCTION pg_temp.recursor(cur text, vals jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT translate(encode(convert_to(jsonb_set(
@@ -43,36 +35,36 @@ FROM generate_series(1, 9) g;
 SELECT orm_ext.model_register('"Kept ""Lists"""."Line Items"', '{"name": "items"}');
 
 -- one shape, other values: the kept statement takes each call's values
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 30}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 30}}')$$),
           '{1,2}', 'a filter value: first call');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 60}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 60}}')$$),
           '{1,2,3,5}', 'the same filter with another value');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 60}}', NULL, 2)$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 60}}', NULL, 2)$$),
           '{1,2}', 'another page size');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 60}}', NULL, 3)$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"lt": 60}}', NULL, 3)$$),
           '{1,2,3}', 'and another');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"is_null": true}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"is_null": true}}')$$),
           '{4,8}', 'is_null true');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"is_null": false}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"is_null": false}}')$$),
           '{1,2,3,5,6,7,9}', 'is_null false after is_null true');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": null}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": null}')$$),
           '{4,8}', 'a JSON null value is IS NULL');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": 50}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": 50}')$$),
           '{5}', 'and a number after it is equality');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [1, null, 3]}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [1, null, 3]}}')$$),
           '{1,3}', 'in with a null in the middle');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [null, 2, 7]}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [null, 2, 7]}}')$$),
           '{2,7}', 'in with the null first');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [5, 6, null]}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [5, 6, null]}}')$$),
           '{5,6}', 'in with the null last');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"select": {"like": "item 1%"}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"select": {"like": "item 1%"}}')$$),
           '{9}', 'like on a column named select');
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"select": {"like": "item _"}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"select": {"like": "item _"}}')$$),
           '{1,2,3,4,5,6,7,8,9}', 'another pattern');
 
 -- the same rows as the statement written by hand
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gte": 20, "neq": 50}, "Note": {"ilike": "N%"}}', '{"select desc"}', 4)$$),
-          pg_temp.keys($$SELECT * FROM "Kept ""Lists"""."Line Items"
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gte": 20, "neq": 50}, "Note": {"ilike": "N%"}}', '{"select desc"}', 4)$$),
+          pg_temp.ids($$SELECT * FROM "Kept ""Lists"""."Line Items"
                          WHERE "qty it's" >= 20 AND "qty it's" <> 50 AND "Note" ILIKE 'N%'
                          ORDER BY "select" DESC, "Id" LIMIT 4$$),
           'a kept statement returns the rows of the statement written by hand');
@@ -92,7 +84,7 @@ SELECT is((WITH RECURSIVE p(n, page) AS (
                  FROM p WHERE page ->> 'next_cursor' IS NOT NULL)
            SELECT array_agg(e ->> 'Id' ORDER BY n, i) FROM p, jsonb_array_elements(page -> 'items') WITH ORDINALITY AS x(e, i)),
           '{1,2,3,5,6,7,9,4,8}', 'walking a nullable order: cursors with a null value and without');
-SELECT is(pg_temp.keys(format($$SELECT * FROM "Kept ""Lists""".items_list('{}', NULL, 2, %L)$$,
+SELECT is(pg_temp.ids(format($$SELECT * FROM "Kept ""Lists""".items_list('{}', NULL, 2, %L)$$,
                               "Kept ""Lists""".items_page('{}', NULL, 2) ->> 'next_cursor')),
           '{3,4}', '_list takes _page''s cursor');
 
@@ -126,11 +118,11 @@ SELECT is(pg_temp.error_of($$SELECT * FROM "Kept ""Lists""".items_page('{}', NUL
 
 -- a column's type changes, the model's metadata stays the same: the kept
 -- statement is prepared again for the new type
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 80}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 80}}')$$),
           '{9}', 'before ALTER COLUMN TYPE');
 ALTER TABLE "Kept ""Lists"""."Line Items" ALTER COLUMN "qty it's" TYPE bigint;
 INSERT INTO "Kept ""Lists"""."Line Items" VALUES (10, 'big', 5000000000, NULL);
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 4000000000}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 4000000000}}')$$),
           '{10}', 'after it, a value only the new type holds');
 
 -- row level security and privileges apply to kept statements
@@ -139,12 +131,12 @@ GRANT USAGE ON SCHEMA "Kept ""Lists""" TO tap_mlist_reader;
 GRANT SELECT ON "Kept ""Lists"""."Line Items" TO tap_mlist_reader;
 ALTER TABLE "Kept ""Lists"""."Line Items" ENABLE ROW LEVEL SECURITY;
 CREATE POLICY odd ON "Kept ""Lists"""."Line Items" FOR SELECT TO tap_mlist_reader USING ("Id" % 2 = 1);
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"lt": 6}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"lt": 6}}')$$),
           '{1,2,3,4,5}', 'the owner, who is not subject to the policy, sees every row');
 SET LOCAL ROLE tap_mlist_reader;
-SELECT is(pg_temp.keys($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"lt": 6}}')$$),
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"lt": 6}}')$$),
           '{1,3,5}', 'the same shape as a role under the policy: its rows only');
-SELECT is(pg_temp.keys($$SELECT e ->> 'Id' AS "Id" FROM jsonb_array_elements("Kept ""Lists""".items_page('{"Id": {"lt": 6}}') -> 'items') e$$),
+SELECT is(pg_temp.ids($$SELECT e ->> 'Id' AS "Id" FROM jsonb_array_elements("Kept ""Lists""".items_page('{"Id": {"lt": 6}}') -> 'items') e$$),
           '{1,3,5}', '_page too');
 RESET ROLE;
 REVOKE SELECT ON "Kept ""Lists"""."Line Items" FROM tap_mlist_reader;
