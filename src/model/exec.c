@@ -144,23 +144,36 @@ ModelPlanMatch(const void *key1, const void *key2, Size keysize)
 				  ((const ModelPlanKey *) key2)->key);
 }
 
-static void
-ModelPlansInit(void)
+/*
+ * A hash table "name" with its own hash and match functions, allocated in
+ * "cxt" (a context of the cache, for the life of the backend).
+ */
+HTAB *
+ModelCacheCreate(const char *name, long nelem, Size keysize, Size entrysize,
+				 HashValueFunc hash, HashCompareFunc match, MemoryContext cxt)
 {
 	HASHCTL		ctl;
 
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hash = hash;
+	ctl.match = match;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+static void
+ModelPlansInit(void)
+{
 	ModelPlanContext = AllocSetContextCreate(TopMemoryContext,
 											 "orm_ext model plans",
 											 ALLOCSET_SMALL_SIZES);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(ModelPlanKey);
-	ctl.entrysize = sizeof(ModelPlanEntry);
-	ctl.hash = ModelPlanHash;
-	ctl.match = ModelPlanMatch;
-	ctl.hcxt = ModelPlanContext;
-	ModelPlans = hash_create("orm_ext model plans", 256, &ctl,
-							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
-							 HASH_CONTEXT);
+	ModelPlans = ModelCacheCreate("orm_ext model plans", 256,
+								  sizeof(ModelPlanKey), sizeof(ModelPlanEntry),
+								  ModelPlanHash, ModelPlanMatch,
+								  ModelPlanContext);
 }
 
 /*

@@ -123,20 +123,14 @@ ModelListMatch(const void *key1, const void *key2, Size keysize)
 static void
 ModelListCacheInit(void)
 {
-	HASHCTL		ctl;
-
 	ModelListContext = AllocSetContextCreate(TopMemoryContext,
 											 "orm_ext model lists",
 											 ALLOCSET_SMALL_SIZES);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(ModelListKey);
-	ctl.entrysize = sizeof(ModelListEntry);
-	ctl.hash = ModelListHash;
-	ctl.match = ModelListMatch;
-	ctl.hcxt = ModelListContext;
-	ModelListCache = hash_create("orm_ext model lists", 64, &ctl,
-								 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
-								 HASH_CONTEXT);
+	ModelListCache = ModelCacheCreate("orm_ext model lists", 64,
+									  sizeof(ModelListKey),
+									  sizeof(ModelListEntry),
+									  ModelListHash, ModelListMatch,
+									  ModelListContext);
 }
 
 static void

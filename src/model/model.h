@@ -2,8 +2,9 @@
  *
  * model.h
  *	  What the C files of the mapping layer share: turning a JSON value into
- *	  a value of a column's type, with errors that name the column, and
- *	  preparing the statement behind a generated function.
+ *	  a value of a column's type, with errors that name the column,
+ *	  preparing the statement behind a generated function, and the
+ *	  backend-lifetime caches of statements.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,6 +14,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 
 extern AttrNumber ModelColumn(Oid relid, const char *colname, Oid *typid);
@@ -21,5 +23,8 @@ extern char *ModelJsonText(Jsonb *jb, Oid typid, const char *colname,
 extern Datum ModelInputValue(char *text, Oid typid, const char *colname,
 							 const char *relname);
 extern SPIPlanPtr ModelPrepare(const char *query, int nargs, Oid *argtypes);
+extern HTAB *ModelCacheCreate(const char *name, long nelem, Size keysize,
+							  Size entrysize, HashValueFunc hash,
+							  HashCompareFunc match, MemoryContext cxt);
 
 #endif							/* ORM_EXT_MODEL_H */
