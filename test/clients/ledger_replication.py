@@ -8,7 +8,10 @@ so the subscriber computes every balance and entry number itself, from its
 own heads; no statement-level trigger fires in an apply worker, so the heads
 of accounts with several entries in one transaction are written back before
 its commit.  The subscriber must end with the publisher's rows, verify, and
-report no apply error.
+report no apply error.  The ledger's table and columns have hostile names
+(spaces, mixed case, a double quote).  Then, in the publishing database, the
+same write-back before commit with orm_ext_ledger_flush disabled, and a row
+skipped by ON CONFLICT failing the COMMIT with 0A000.
 
 Prints TAP.  Needs PGHOST/PGPORT/PGUSER of a superuser on a cluster with
 orm_ext installed and wal_level = logical; creates the databases
@@ -37,16 +40,18 @@ def connect(dbname):
     return psycopg.connect(dbname=dbname, autocommit=True)
 
 
+# hostile names: spaces, mixed case, a double quote in the table's name
+TABLE = '"Credit Ledger ""2"""'
+INSERT = 'INSERT INTO %s (id, "User Id", "Amount Cents") ' % TABLE
 LEDGER = """
-    CREATE TABLE credit_ledger (
+    CREATE TABLE %s (
         id bigint PRIMARY KEY,
-        user_id uuid NOT NULL,
-        amount_cents bigint NOT NULL,
-        balance_after_cents bigint NOT NULL DEFAULT 0
+        "User Id" uuid NOT NULL,
+        "Amount Cents" bigint NOT NULL,
+        "Balance After" bigint NOT NULL DEFAULT 0
     );
-    SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amount_cents',
-                                 'balance_after_cents');
-"""
+    SELECT orm_ext.ledger_attach('%s', 'User Id', 'Amount Cents', 'Balance After');
+""" % (TABLE, TABLE)
 
 
 def setup():
@@ -62,7 +67,7 @@ def setup():
             conn.execute("CREATE EXTENSION orm_ext")
             conn.execute(LEDGER)
     with connect(PUB) as conn:
-        conn.execute("CREATE PUBLICATION orm_ext_repl FOR TABLE credit_ledger")
+        conn.execute("CREATE PUBLICATION orm_ext_repl FOR TABLE " + TABLE)
         # the slot is made here: CREATE SUBSCRIPTION cannot create it in its
         # own cluster
         conn.execute("SELECT pg_create_logical_replication_slot(%s, 'pgoutput')", [SLOT])
@@ -97,8 +102,8 @@ def teardown():
                 conn.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % db)
 
 
-ROWS = ("SELECT id, user_id::text, amount_cents, balance_after_cents, entry_seq "
-        "FROM credit_ledger ORDER BY id")
+ROWS = ('SELECT id, "User Id"::text, "Amount Cents", "Balance After", entry_seq '
+        'FROM %s ORDER BY id' % TABLE)
 
 
 def wait_for(pub, sub, seconds=60):
@@ -117,8 +122,8 @@ def tests():
     sub = connect(SUB)
 
     # single-row transactions, one account each
-    pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) VALUES (1, %s, 1000)", [A])
-    pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) VALUES (2, %s, 500)", [B])
+    pub.execute(INSERT + "VALUES (1, %s, 1000)", [A])
+    pub.execute(INSERT + "VALUES (2, %s, 500)", [B])
     want, got = wait_for(pub, sub)
     check(got == want and len(got) == 2,
           "single-row transactions arrive with the publisher's balances")
@@ -127,18 +132,18 @@ def tests():
     # the apply worker fires no statement trigger after them
     with pub.transaction():
         for i, amount in ((3, -250), (4, 75), (5, -25)):
-            pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) "
+            pub.execute(INSERT +
                         "VALUES (%s, %s, %s)", [i, A, amount])
     # and in one multi-row statement, two accounts interleaved
-    pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) VALUES "
+    pub.execute(INSERT + "VALUES "
                 "(6, %s, 10), (7, %s, 20), (8, %s, 30), (9, %s, 40)", [A, B, A, B])
     # a double-entry posting
-    pub.execute("SELECT orm_ext.ledger_post('credit_ledger', %s::jsonb, balanced => true)",
-                ['[{"id": 10, "user_id": "%s", "amount_cents": -100},'
-                 ' {"id": 11, "user_id": "%s", "amount_cents": 100}]' % (A, B)])
+    pub.execute("SELECT orm_ext.ledger_post(%s, %s::jsonb, balanced => true)",
+                [TABLE, '[{"id": 10, "User Id": "%s", "Amount Cents": -100},'
+                 ' {"id": 11, "User Id": "%s", "Amount Cents": 100}]' % (A, B)])
     # a rolled-back transaction publishes nothing
     with pub.transaction(force_rollback=True):
-        pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) VALUES (12, %s, 1)", [A])
+        pub.execute(INSERT + "VALUES (12, %s, 1)", [A])
     want, got = wait_for(pub, sub)
     check(got == want and len(got) == 11,
           "transactions with several entries of one account arrive (%d of %d rows)"
@@ -148,10 +153,11 @@ def tests():
     check([r[4] for r in got if r[1] == B] == [1, 2, 3, 4],
           "the subscriber numbered account B's entries 1..4")
 
-    problems = sub.execute("SELECT count(*) FROM orm_ext.ledger_verify('credit_ledger')").fetchone()[0]
+    problems = sub.execute("SELECT count(*) FROM orm_ext.ledger_verify(%s)",
+                           [TABLE]).fetchone()[0]
     check(problems == 0, "ledger_verify on the subscriber finds no problem (%d)" % problems)
-    balances = [sub.execute("SELECT orm_ext.ledger_balance('credit_ledger', %s::uuid)",
-                            [acct]).fetchone()[0] for acct in (A, B)]
+    balances = [sub.execute("SELECT orm_ext.ledger_balance(%s, %s::uuid)",
+                            [TABLE, acct]).fetchone()[0] for acct in (A, B)]
     check(balances == [740, 660], "the subscriber's heads hold the balances: %s" % balances)
 
     errors = sub.execute("SELECT apply_error_count FROM pg_stat_subscription_stats "
@@ -160,8 +166,8 @@ def tests():
 
     # the chain goes on from the heads the subscriber wrote
     with pub.transaction():
-        pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) VALUES (13, %s, 5)", [A])
-        pub.execute("INSERT INTO credit_ledger (id, user_id, amount_cents) VALUES (14, %s, 5)", [A])
+        pub.execute(INSERT + "VALUES (13, %s, 5)", [A])
+        pub.execute(INSERT + "VALUES (14, %s, 5)", [A])
     want, got = wait_for(pub, sub)
     check(got == want and got[-1][3:] == (750, 9),
           "a later transaction continues the chain on the subscriber: %s" % (got[-1:],))
@@ -170,8 +176,46 @@ def tests():
     sub.close()
 
 
+def precommit_tests():
+    """With orm_ext_ledger_flush disabled, the heads that trigger would have
+    written are written just before commit; a row that ON CONFLICT skipped
+    after its balance was computed fails the COMMIT (0A000), and nothing of
+    the transaction stays."""
+    conn = psycopg.connect(dbname=PUB)
+    conn.execute('CREATE TABLE "Flush Off" (id bigint PRIMARY KEY, "Acct" text NOT NULL, '
+                 '"Amt" bigint NOT NULL, "Bal" bigint)')
+    conn.execute("""SELECT orm_ext.ledger_attach('"Flush Off"', 'Acct', 'Amt', 'Bal')""")
+    conn.execute('ALTER TABLE "Flush Off" DISABLE TRIGGER orm_ext_ledger_flush')
+    conn.execute("""INSERT INTO "Flush Off" VALUES (1, 'a', 10)""")
+    conn.commit()
+
+    conn.execute("""INSERT INTO "Flush Off" (id, "Acct", "Amt") VALUES (1, 'a', 1), (2, 'a', 2)
+                    ON CONFLICT (id) DO NOTHING""")
+    try:
+        conn.commit()
+        state = None
+    except psycopg.Error as e:
+        state = e.sqlstate
+    check(state == "0A000", "a row skipped by ON CONFLICT fails the COMMIT with 0A000 (%s)" % state)
+    rows = conn.execute('SELECT id, "Bal", entry_seq FROM "Flush Off" ORDER BY id').fetchall()
+    conn.commit()
+    check(rows == [(1, 10, 1)], "nothing of that transaction stayed: %s" % rows)
+
+    conn.execute("""INSERT INTO "Flush Off" (id, "Acct", "Amt") VALUES (3, 'a', 5)""")
+    conn.execute("""INSERT INTO "Flush Off" (id, "Acct", "Amt") VALUES (4, 'a', 7)""")
+    conn.commit()
+    rows = conn.execute('SELECT "Bal", entry_seq FROM "Flush Off" ORDER BY id').fetchall()
+    problems = conn.execute("""SELECT count(*) FROM orm_ext.ledger_verify('"Flush Off"')""").fetchone()[0]
+    balance = conn.execute("""SELECT orm_ext.ledger_balance('"Flush Off"', 'a'::text)""").fetchone()[0]
+    conn.commit()
+    check(rows == [(10, 1), (15, 2), (22, 3)] and problems == 0 and balance == 22,
+          "two statements on one account commit with the trigger disabled, and verify: %s, %d, %s"
+          % (rows, problems, balance))
+    conn.close()
+
+
 def main():
-    return tap.run(setup, [tests], teardown)
+    return tap.run(setup, [tests, precommit_tests], teardown)
 
 
 if __name__ == "__main__":
