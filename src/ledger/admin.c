@@ -484,13 +484,15 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 						"account %s%s PRIMARY KEY, "
 						"balance %s NOT NULL, "
 						"seq pg_catalog.int8 NOT NULL, "
-						"hash pg_catalog.bytea)",
+						"hash pg_catalog.bytea) "
+						"WITH (fillfactor = %d)",
 						quote_identifier(heads_name),
 						format_type_extended(account_type, account_typmod,
 											 FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY),
 						LedgerCollateClause(account_coll),
 						format_type_extended(balance_type, balance_typmod,
-											 FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY)),
+											 FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY),
+						LEDGER_HEADS_FILLFACTOR),
 			   SPI_OK_UTILITY);
 	LedgerExec(psprintf("COMMENT ON TABLE orm_ext.%s IS %s",
 						quote_identifier(heads_name),

@@ -41,6 +41,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -604,12 +605,42 @@ LedgerHeadsBlockExists(Relation rel, BlockNumber blkno)
 }
 
 /*
+ * Prune the heads page in "buf" when it is nearly full.
+ *
+ * Every transaction leaves a dead version of the head it updated on the
+ * head's page, so heads pages need pruning all the time.  The opportunistic
+ * pruning of an index scan, heap_page_prune_opt(), prunes a page whose free
+ * space is below the table's fillfactor reserve (at least a tenth of the
+ * page); but a page filled by inserts up to that fillfactor is back below the
+ * reserve after a single update, so it would prune the whole page, a cleanup
+ * lock and a WAL record, for every update, each time reclaiming one version.
+ * ledger_attach() gives the heads table a fillfactor of
+ * LEDGER_HEADS_FILLFACTOR, and this waits until less than a tenth of the page
+ * is free: by then the dead versions of tens of updates are reclaimed at once,
+ * and there is still room for the HOT updates of the backends that cannot get
+ * the cleanup lock meanwhile.  The free space is read without a lock, as
+ * heap_page_prune_opt() does: it is a hint.
+ */
+static void
+LedgerHeadsPruneOpt(Relation rel, Buffer buf)
+{
+	Page		page = BufferGetPage(buf);
+
+	if (PageIsFull(page) || PageGetHeapFreeSpace(page) < BLCKSZ / 10)
+		heap_page_prune_opt(rel, buf);
+}
+
+/*
  * Find the head of "account" visible to "snapshot" at a cached root TID,
  * as an index scan would after reading that TID from the primary key: the
  * HOT chain from the root to the visible version.  False when there is no
  * usable TID, or it no longer leads to a visible head of this account (the
  * head moved to another page, the page was pruned and reused, the table was
  * rewritten); the caller then looks the head up through the index.
+ *
+ * This is heapam's index fetch (LedgerHeadsDirectCheck() saw a heap), with
+ * LedgerHeadsPruneOpt() in place of its pruning.  heap_hot_search_buffer()
+ * takes the predicate lock on the tuple it returns, as in an index scan.
  *
  * The caller holds a lock on the heads table, which keeps VACUUM from
  * truncating it and TRUNCATE or a rewrite from swapping its file, so a block
@@ -619,21 +650,32 @@ static bool
 LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
 				   Datum account, uint64 key, TupleTableSlot *slot)
 {
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
+	HeapTuple	tuple = &bslot->base.tupdata;
 	ItemPointerData tid;
-	IndexFetchTableData *fetch;
-	bool		call_again = false;
+	Buffer		buf;
 	bool		all_dead = false;
 	bool		found;
 	bool		isnull;
 
+	Assert(TTS_IS_BUFFERTUPLE(slot));
 	if (!LedgerHeadTidGet(cfg, key, &tid) ||
 		!LedgerHeadsBlockExists(rel, ItemPointerGetBlockNumber(&tid)))
 		return false;
 
-	fetch = table_index_fetch_begin(rel);
-	found = table_index_fetch_tuple(fetch, &tid, snapshot, slot, &call_again,
-									&all_dead);
-	table_index_fetch_end(fetch);
+	buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&tid));
+	LedgerHeadsPruneOpt(rel, buf);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	found = heap_hot_search_buffer(&tid, rel, buf, snapshot, tuple, &all_dead,
+								   true);
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	if (found)
+	{
+		tuple->t_self = tid;
+		slot->tts_tableOid = RelationGetRelid(rel);
+		ExecStoreBufferHeapTuple(tuple, slot, buf);
+	}
+	ReleaseBuffer(buf);
 
 	/* the primary key's own equality, as the index scan would apply it */
 	if (found &&

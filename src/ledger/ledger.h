@@ -58,6 +58,12 @@ typedef struct LedgerSha
 #define LEDGER_TRIGGER_BALANCE		"orm_ext_ledger_balance"
 #define LEDGER_TRIGGER_FLUSH		"orm_ext_ledger_flush"
 
+/*
+ * The fillfactor of the heads tables: half of each page is left to the dead
+ * versions of the heads' updates (see LedgerHeadsPruneOpt() in heads.c).
+ */
+#define LEDGER_HEADS_FILLFACTOR		50
+
 /* how balances are added up */
 typedef enum LedgerArith
 {
