@@ -3,7 +3,7 @@
 -- hostile identifiers end to end, and account/amount/balance types.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(133);
+SELECT plan(137);
 
 SELECT has_function('orm_ext', 'ledger_attach',
                     ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name', 'boolean'],
@@ -159,6 +159,23 @@ SELECT orm_ext.ledger_attach('"la No Index"', 'Acct', 'amt', 'bal', seq_index =>
 SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = '"la No Index"'::regclass), 1::bigint,
           'seq_index => false leaves an existing index alone');
 SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"la No Index"')$$, 'and the ledger verifies');
+-- the same in a schema and with a seq column whose names need quoting
+CREATE SCHEMA "la ""Sch""";
+CREATE TABLE "la ""Sch"""."No ""Idx""" ("Acct" text NOT NULL, amt bigint NOT NULL, bal bigint);
+SELECT lives_ok($$SELECT orm_ext.ledger_attach('"la ""Sch"""."No ""Idx"""', 'Acct', 'amt', 'bal',
+                                               seq_column => 'Entry "No"', seq_index => false)$$,
+                'seq_index => false with a quoted schema, table and seq column');
+INSERT INTO "la ""Sch"""."No ""Idx""" ("Acct", amt) VALUES ('a', 5), ('a', -2);
+SELECT lives_ok($$SELECT orm_ext.ledger_attach('"la ""Sch"""."No ""Idx"""', 'Acct', 'amt', 'bal',
+                                               seq_column => 'Entry "No"')$$,
+                'attaching it again with the default seq_index');
+SELECT is((SELECT count(*) FROM pg_index
+            WHERE indrelid = '"la ""Sch"""."No ""Idx"""'::regclass AND indisunique
+              AND indkey::text = '1 4'), 1::bigint,
+          'creates the unique index on ("Acct", "Entry ""No""")');
+SELECT results_eq($$SELECT "Acct", bal, "Entry ""No""" FROM "la ""Sch"""."No ""Idx""" ORDER BY 3$$,
+                  $$VALUES ('a', 5::bigint, 1::bigint), ('a', 3, 2)$$,
+                  'on the entries numbered before it');
 
 -------------------------------------------------------------------------------
 -- NULL arguments: 22004
