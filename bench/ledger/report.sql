@@ -56,6 +56,37 @@ FROM oltp_stats WHERE part = 'oltp'
 ORDER BY pg_temp.ord(variant);
 SELECT '';
 
+-- Round by round: the variants of one round run one after the other, so a
+-- ratio within a round compares runs a few minutes apart, while the ratio of
+-- the medians above may pair runs from different rounds.  Both are printed;
+-- the summary keeps the ratio of the medians.
+CREATE TEMP VIEW oltp_rounds AS
+SELECT run,
+       max(tps) FILTER (WHERE variant = 'plain') AS plain,
+       max(tps) FILTER (WHERE variant = 'orm_ext_noidx') AS noidx,
+       max(tps) FILTER (WHERE variant = 'plain_idx') AS plain_idx,
+       max(tps) FILTER (WHERE variant = 'orm_ext') AS ledger
+FROM bench.oltp_result
+WHERE part = 'oltp'
+GROUP BY run;
+
+SELECT 'Round by round (tps of each run, and the ratio of the two runs of the same round):';
+SELECT '';
+SELECT '| round | plain, no index | ledger, seq_index => false | ratio | plain, unique index | ledger, unique index | ratio |';
+SELECT '|--:|--:|--:|--:|--:|--:|--:|';
+SELECT format('| %s | %s | %s | %s | %s | %s | %s |', run,
+              pg_temp.n(plain, 'FM999,990'), pg_temp.n(noidx, 'FM999,990'),
+              pg_temp.n(noidx / plain, 'FM990.000'),
+              pg_temp.n(plain_idx, 'FM999,990'), pg_temp.n(ledger, 'FM999,990'),
+              pg_temp.n(ledger / plain_idx, 'FM990.000'))
+FROM oltp_rounds
+ORDER BY run;
+SELECT format('| median of the rounds | | | %s | | | %s |',
+              pg_temp.n(percentile_cont(0.5) WITHIN GROUP (ORDER BY noidx / plain), 'FM990.000'),
+              pg_temp.n(percentile_cont(0.5) WITHIN GROUP (ORDER BY ledger / plain_idx), 'FM990.000'))
+FROM oltp_rounds;
+SELECT '';
+
 -- ---- 2. bulk ------------------------------------------------------------
 -- A cancelled run (statement_timeout) only says "longer than ms": when a
 -- variant has one, its best and median are "> the longest cancelled time"
