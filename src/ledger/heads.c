@@ -705,9 +705,9 @@ LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
  * SERIALIZABLE the call fails with 40001.  The index scan and the update
  * take the predicate locks and report the conflicts that SERIALIZABLE needs.
  *
- * Returns NULL, having changed nothing, when the account has no head yet or
- * the heads table is not as ledger_attach() made it; the caller then runs
- * the statements through SPI.
+ * Returns NULL, having changed nothing, when the account has no head yet,
+ * the heads table is not as ledger_attach() made it, or a permission-checking
+ * hook is loaded; the caller then runs the statements through SPI.
  */
 static LedgerHead *
 LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
@@ -727,6 +727,14 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 	bool		found;
 	Oid			save_userid;
 	int			save_sec_context;
+
+	/*
+	 * A module that vets the executor's permission checks (sepgsql) would
+	 * not see an update made here, so while one is loaded the head is
+	 * advanced by the UPDATE statement, which runs its check.
+	 */
+	if (ExecutorCheckPerms_hook != NULL)
+		return NULL;
 
 	/*
 	 * Locking the heads table processes the invalidations of DDL on it that
