@@ -52,6 +52,21 @@ SELECT count(*) FILTER (WHERE w.record_type LIKE 'PRUNE%') > 0 AS pruned,
   FROM pg_get_wal_records_info(:'start_lsn', pg_current_wal_flush_lsn()) AS w
  WHERE w.block_ref ~ (' rel \d+/\d+/' || pg_relation_filenode(:'heads') || ' ');
 
+-- The same under SERIALIZABLE, where every transaction finds its head
+-- through the heads' primary key (for the predicate lock on the key)
+-- instead of at the TID the session remembers: the index path prunes by the
+-- same rule.  Pruning by the server's rule for index scans writes about 55
+-- prune records here too.
+SET default_transaction_isolation = serializable;
+SELECT pg_current_wal_flush_lsn() AS start_lsn \gset
+CALL prune_entries(2000, 50);
+RESET default_transaction_isolation;
+SELECT count(*) FILTER (WHERE w.record_type LIKE 'PRUNE%') > 0 AS pruned,
+       count(*) FILTER (WHERE w.record_type LIKE 'PRUNE%') < 2000 / 50 AS pruned_in_batches,
+       count(*) FILTER (WHERE w.record_type LIKE 'HOT_UPDATE%') > 2000 * 0.9 AS mostly_hot
+  FROM pg_get_wal_records_info(:'start_lsn', pg_current_wal_flush_lsn()) AS w
+ WHERE w.block_ref ~ (' rel \d+/\d+/' || pg_relation_filenode(:'heads') || ' ');
+
 SELECT acct, bal, entry_seq
   FROM prune_ledger
  WHERE id IN (SELECT max(id) FROM prune_ledger GROUP BY acct)

@@ -60,6 +60,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
+#include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/smgr.h"
 #include "utils/acl.h"
@@ -631,16 +632,48 @@ LedgerHeadsPruneOpt(Relation rel, Buffer buf)
 }
 
 /*
+ * Read the version visible to "snapshot" of the HOT chain whose root is at
+ * "tid" into "slot", as heapam's index fetch does (LedgerHeadsDirectCheck()
+ * saw a heap), but with LedgerHeadsPruneOpt() in place of its pruning: a
+ * heads page is read by every transaction that advances a head on it,
+ * through the index as well as at a remembered TID.  On success "tid" is
+ * the visible version's.  "all_dead" tells whether the whole chain is dead
+ * to every transaction.  heap_hot_search_buffer() takes the predicate lock
+ * on the tuple it returns, as in an index scan.
+ */
+static bool
+LedgerHeadFetchAt(Relation rel, Snapshot snapshot, ItemPointer tid,
+				  TupleTableSlot *slot, bool *all_dead)
+{
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
+	HeapTuple	tuple = &bslot->base.tupdata;
+	Buffer		buf;
+	bool		found;
+
+	Assert(TTS_IS_BUFFERTUPLE(slot));
+	buf = ReadBuffer(rel, ItemPointerGetBlockNumber(tid));
+	LedgerHeadsPruneOpt(rel, buf);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	found = heap_hot_search_buffer(tid, rel, buf, snapshot, tuple, all_dead,
+								   true);
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	if (found)
+	{
+		tuple->t_self = *tid;
+		slot->tts_tableOid = RelationGetRelid(rel);
+		ExecStoreBufferHeapTuple(tuple, slot, buf);
+	}
+	ReleaseBuffer(buf);
+	return found;
+}
+
+/*
  * Find the head of "account" visible to "snapshot" at a cached root TID,
  * as an index scan would after reading that TID from the primary key: the
  * HOT chain from the root to the visible version.  False when there is no
  * usable TID, or it no longer leads to a visible head of this account (the
  * head moved to another page, the page was pruned and reused, the table was
  * rewritten); the caller then looks the head up through the index.
- *
- * This is heapam's index fetch (LedgerHeadsDirectCheck() saw a heap), with
- * LedgerHeadsPruneOpt() in place of its pruning.  heap_hot_search_buffer()
- * takes the predicate lock on the tuple it returns, as in an index scan.
  *
  * The caller holds a lock on the heads table, which keeps VACUUM from
  * truncating it and TRUNCATE or a rewrite from swapping its file, so a block
@@ -650,32 +683,16 @@ static bool
 LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
 				   Datum account, uint64 key, TupleTableSlot *slot)
 {
-	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
-	HeapTuple	tuple = &bslot->base.tupdata;
 	ItemPointerData tid;
-	Buffer		buf;
 	bool		all_dead = false;
 	bool		found;
 	bool		isnull;
 
-	Assert(TTS_IS_BUFFERTUPLE(slot));
 	if (!LedgerHeadTidGet(cfg, key, &tid) ||
 		!LedgerHeadsBlockExists(rel, ItemPointerGetBlockNumber(&tid)))
 		return false;
 
-	buf = ReadBuffer(rel, ItemPointerGetBlockNumber(&tid));
-	LedgerHeadsPruneOpt(rel, buf);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	found = heap_hot_search_buffer(&tid, rel, buf, snapshot, tuple, &all_dead,
-								   true);
-	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-	if (found)
-	{
-		tuple->t_self = tid;
-		slot->tts_tableOid = RelationGetRelid(rel);
-		ExecStoreBufferHeapTuple(tuple, slot, buf);
-	}
-	ReleaseBuffer(buf);
+	found = LedgerHeadFetchAt(rel, snapshot, &tid, slot, &all_dead);
 
 	/* the primary key's own equality, as the index scan would apply it */
 	if (found &&
@@ -781,18 +798,28 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 		scan = index_beginscan(rel, idx, snapshot, 1, 0);
 #endif
 		index_rescan(scan, &key, 1, NULL, 0);
-		/* index_getnext_slot(), keeping the TID the index holds */
+
+		/*
+		 * index_getnext_slot(), keeping the TID the index holds, with the
+		 * heap fetch of index_fetch_heap() done by LedgerHeadFetchAt()
+		 */
 		while ((itid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
 		{
 			ItemPointerData root = *itid;
+			ItemPointerData tid = *itid;
+			bool		all_dead = false;
 
-			if (index_fetch_heap(scan, oldslot))
+			if (LedgerHeadFetchAt(rel, snapshot, &tid, oldslot, &all_dead))
 			{
+				pgstat_count_heap_fetch(idx);
 				found = true;
 				if (use_tids)
 					LedgerHeadTidSet(cfg, tidkey, &root);
 				break;
 			}
+			/* a chain dead to all: the index may forget its entry */
+			if (!scan->xactStartedInRecovery)
+				scan->kill_prior_tuple = all_dead;
 		}
 		index_endscan(scan);
 	}
