@@ -44,7 +44,6 @@
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
-#include "access/sysattr.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -60,7 +59,6 @@
 #include "lib/rbtree.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
@@ -712,68 +710,6 @@ LedgerHeadTidFetch(LedgerConfig *cfg, Relation rel, Snapshot snapshot,
 }
 
 /*
- * The permission check of the UPDATE statement this path stands for, while
- * a module hooks the executor's permission checks (ExecutorCheckPerms_hook:
- * sepgsql decides on it, pgaudit logs the access): the heads table, its
- * four columns read and the balance and seq updated, as the current user
- * (the heads' owner, see LedgerRunAs()).  Without such a module the check
- * is skipped: the owner of the heads table passes it unless it revoked its
- * own privileges, and the statement path, run for an account's first entry,
- * checks those.
- */
-static void
-LedgerHeadsCheckPerms(LedgerConfig *cfg)
-{
-	RangeTblEntry *rte;
-	Bitmapset  *selected = NULL;
-	Bitmapset  *updated = NULL;
-	bool		ok;
-
-	if (ExecutorCheckPerms_hook == NULL)
-		return;
-
-	for (AttrNumber att = 1; att <= 4; att++)
-		selected = bms_add_member(selected,
-								  att - FirstLowInvalidHeapAttributeNumber);
-	updated = bms_add_member(updated, 2 - FirstLowInvalidHeapAttributeNumber);
-	updated = bms_add_member(updated, 3 - FirstLowInvalidHeapAttributeNumber);
-
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = cfg->heads_relid;
-	rte->relkind = RELKIND_RELATION;
-	rte->rellockmode = RowExclusiveLock;
-#if PG_VERSION_NUM >= 160000
-	{
-		RTEPermissionInfo *perminfo = makeNode(RTEPermissionInfo);
-
-		perminfo->relid = cfg->heads_relid;
-		perminfo->inh = false;
-		perminfo->requiredPerms = ACL_SELECT | ACL_UPDATE;
-		perminfo->checkAsUser = InvalidOid;
-		perminfo->selectedCols = selected;
-		perminfo->updatedCols = updated;
-		rte->perminfoindex = 1;
-		ok = ExecCheckPermissions(list_make1(rte), list_make1(perminfo), true);
-	}
-#else
-	rte->requiredPerms = ACL_SELECT | ACL_UPDATE;
-	rte->checkAsUser = InvalidOid;
-	rte->selectedCols = selected;
-	rte->updatedCols = updated;
-	ok = ExecCheckRTPerms(list_make1(rte), true);
-#endif
-
-	/* a hook that refuses without raising an error itself */
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", cfg->heads_name),
-				 errdetail("A permission-checking module refused the update of the head of an account of ledger %s.",
-						   cfg->relname)));
-}
-
-/*
  * Lock the head of "account" and add "amount" to it, as the advance_plan's
  * UPDATE ... RETURNING would, but through the table and index access
  * methods rather than the executor: this runs for the first entry of every
@@ -790,9 +726,9 @@ LedgerHeadsCheckPerms(LedgerConfig *cfg)
  * SERIALIZABLE the call fails with 40001.  The index scan and the update
  * take the predicate locks and report the conflicts that SERIALIZABLE needs.
  *
- * Returns NULL, having changed nothing, when the account has no head yet or
- * the heads table is not as ledger_attach() made it; the caller then runs
- * the statements through SPI.
+ * Returns NULL, having changed nothing, when the account has no head yet,
+ * the heads table is not as ledger_attach() made it, or a permission-checking
+ * executor hook is loaded; the caller then runs the statements through SPI.
  */
 static LedgerHead *
 LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
@@ -814,6 +750,19 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 	int			save_sec_context;
 
 	/*
+	 * A module that hooks the executor's permission checks (sepgsql decides
+	 * on them, pgaudit logs them) would not see an update made here, so
+	 * while one is loaded the head is advanced by the UPDATE statement.
+	 * Calling the hook from here instead is not safe: pgaudit expects every
+	 * check to come between an ExecutorStart and an ExecutorEnd of its own,
+	 * keeps the range table until that ExecutorEnd, and here there is none
+	 * (the enclosing INSERT's, whose per-row memory is gone by then, or no
+	 * executor at all in a logical replication apply worker).
+	 */
+	if (ExecutorCheckPerms_hook != NULL)
+		return NULL;
+
+	/*
 	 * Locking the heads table processes the invalidations of DDL on it that
 	 * committed since the config was built; a config they made stale is not
 	 * used (the statement path replans).  The lock, kept to the end of the
@@ -827,7 +776,6 @@ LedgerHeadAdvance(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account,
 	}
 	/* the account type's functions run as the heads' owner, as in SPI */
 	LedgerRunAs(cfg->internal_user, &save_userid, &save_sec_context);
-	LedgerHeadsCheckPerms(cfg);
 
 	/* as SPI does for a statement that writes: see this command's changes */
 	CommandCounterIncrement();
