@@ -7,7 +7,7 @@
 -- tap_mlist and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(38);
+SELECT plan(41);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -124,6 +124,19 @@ ALTER TABLE "Kept ""Lists"""."Line Items" ALTER COLUMN "qty it's" TYPE bigint;
 INSERT INTO "Kept ""Lists"""."Line Items" VALUES (10, 'big', 5000000000, NULL);
 SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 4000000000}}')$$),
           '{10}', 'after it, a value only the new type holds');
+-- the statement it replaced is freed: one kept statement for the shape,
+-- however often the type changes
+DELETE FROM "Kept ""Lists"""."Line Items" WHERE "Id" = 10;
+ALTER TABLE "Kept ""Lists"""."Line Items" ALTER COLUMN "qty it's" TYPE integer;
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 80}}')$$),
+          '{9}', 'back to integer: prepared again');
+ALTER TABLE "Kept ""Lists"""."Line Items" ALTER COLUMN "qty it's" TYPE bigint;
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"gt": 80}}')$$),
+          '{9}', 'and to bigint again');
+SELECT is((SELECT count(*)::int FROM pg_backend_memory_contexts
+            WHERE name = 'CachedPlanSource'
+              AND ident LIKE '%FROM "Kept ""Lists"""."Line Items" AS t WHERE t."qty it''s" OPERATOR(pg_catalog.>) $1 %'),
+          1, 'three types later, one statement is kept for the shape');
 
 -- row level security and privileges apply to kept statements
 CREATE ROLE tap_mlist_reader;

@@ -62,8 +62,10 @@ PG_FUNCTION_INFO_V1(orm_ext_model_page_rows);
 
 /*
  * At most this many kept statements per backend; calls of further shapes
- * prepare theirs each time.  Kept plans are never freed (a call further up
- * the stack may be running one).
+ * prepare theirs each time.  A kept statement that a column's type change
+ * made stale is freed when its shape is kept again, unless a call further
+ * up the stack is running it: then the new statement is not kept until that
+ * call has returned.
  */
 #define MODEL_LIST_CACHE_LIMIT 1024
 
@@ -94,6 +96,7 @@ typedef struct ModelListEntry
 	int			nparams;
 	ModelListParam *params;
 	Jsonb	   *order_key;		/* [[column, descending], ...] */
+	int			running;		/* calls running plan, on the stack */
 } ModelListEntry;
 
 static HTAB *ModelListCache = NULL;
@@ -131,6 +134,48 @@ ModelListCacheInit(void)
 									  sizeof(ModelListEntry),
 									  ModelListHash, ModelListMatch,
 									  ModelListContext);
+}
+
+/*
+ * Frees what a kept entry holds, its key apart: the statement, and its
+ * parameters, name and order in ModelListContext.
+ */
+static void
+ModelListEntryFree(ModelListEntry *entry)
+{
+	SPI_freeplan(entry->plan);
+	for (int i = 0; i < entry->nparams; i++)
+	{
+		ModelListParam *p = &entry->params[i];
+
+		pfree(p->colname);
+		if (p->key)
+			pfree(p->key);
+		if (p->op)
+			pfree(p->op);
+	}
+	pfree(entry->params);
+	pfree(entry->relname);
+	pfree(entry->order_key);
+}
+
+/* Runs a kept statement, which is not to be freed while it runs. */
+static int
+ModelListExecuteKept(ModelListEntry *entry, Datum *values, const char *nulls)
+{
+	volatile int rc = 0;
+
+	entry->running++;
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(entry->plan, values, nulls, true, 0);
+	}
+	PG_FINALLY();
+	{
+		entry->running--;
+	}
+	PG_END_TRY();
+	return rc;
 }
 
 static void
@@ -622,8 +667,12 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 				}
 				if (typid != p->typid)
 				{
+					/* a call further up is running it: leave it be */
+					if (entry->running > 0)
+						cacheable = false;
+					else
+						stale = true;
 					entry = NULL;
-					stale = true;
 					break;
 				}
 			}
@@ -691,7 +740,13 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 				local.key.len = key.len;
 			}
 			else
+			{
+				/* the stale statement this one replaces; nothing runs it */
+				Assert(entry->running == 0);
 				local.key = entry->key;
+				ModelListEntryFree(entry);
+			}
+			local.running = 0;
 			*entry = local;
 		}
 		else
@@ -733,7 +788,10 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		}
 	}
 
-	rc = SPI_execute_plan(entry->plan, values, nulls, true, 0);
+	if (entry == local_entry)
+		rc = SPI_execute_plan(entry->plan, values, nulls, true, 0);
+	else
+		rc = ModelListExecuteKept(entry, values, nulls);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "model: the list statement failed: %s",
 			 SPI_result_code_string(rc));
