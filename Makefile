@@ -67,6 +67,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# The headers each object includes (PGXS tracks none of them): a change to
+# a struct must rebuild every object that uses it.
+$(OBJS): src/orm_ext.h
+$(filter src/ledger/%,$(OBJS)): src/ledger/ledger.h
+$(filter src/model/%,$(OBJS)): src/model/model.h
+
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	cat $(SQL_PARTS) > $@
 

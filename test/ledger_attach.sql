@@ -3,7 +3,10 @@
 -- hostile identifiers end to end, and account/amount/balance types.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(137);
+SELECT plan(140);
+
+\ir lib/error_of.sql
+\ir lib/detail_of.sql
 
 SELECT has_function('orm_ext', 'ledger_attach',
                     ARRAY['regclass', 'name', 'name', 'name', 'boolean', 'boolean', 'name', 'name', 'boolean'],
@@ -113,24 +116,34 @@ SELECT lives_ok($$SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amou
                 'attaching a non-empty ledger again with the same columns is a no-op');
 SELECT is(orm_ext.ledger_balance('credit_ledger', '01a1fe93-87d8-7b9e-9cf9-1808e6b39e22'::uuid), 300::numeric,
           'the balance survives the no-op attach');
-SELECT lives_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e22', -400)$$,
-                'allow_negative = true: the balance may go below zero');
 SELECT lives_ok($$SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amount_cents', 'balance_after_cents',
                                                allow_negative => false)$$,
-                'attaching again with allow_negative = false works on a non-empty ledger');
+                'attaching again with allow_negative = false works on a non-empty ledger that never went below zero');
 SELECT is((SELECT allow_negative FROM orm_ext.ledgers WHERE ledger = 'credit_ledger'::regclass), false,
           'the registry records allow_negative = false');
-SELECT throws_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e22', -1)$$,
-                 '23514', NULL, 'the changed allow_negative takes effect: going (further) below zero is refused');
+SELECT throws_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e22', -400)$$,
+                 '23514', NULL, 'the changed allow_negative takes effect: going below zero is refused');
 SELECT lives_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e22', 150)$$,
-                'with allow_negative = false a credit that ends at or above zero passes');
-SELECT is(orm_ext.ledger_balance('credit_ledger', '01a1fe93-87d8-7b9e-9cf9-1808e6b39e22'::uuid), 50::numeric,
+                'with allow_negative = false a credit passes');
+SELECT is(orm_ext.ledger_balance('credit_ledger', '01a1fe93-87d8-7b9e-9cf9-1808e6b39e22'::uuid), 450::numeric,
           'the balance chains on across the re-attach');
 SELECT lives_ok($$SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amount_cents', 'balance_after_cents',
                                                allow_negative => true)$$,
                 'allow_negative can be switched back on');
-SELECT lives_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e22', -100)$$,
+SELECT lives_ok($$INSERT INTO credit_ledger (user_id, amount_cents) VALUES ('01a1fe93-87d8-7b9e-9cf9-1808e6b39e22', -500)$$,
                 'and going below zero passes again');
+SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amount_cents', 'balance_after_cents',
+                                                          allow_negative => false)$$),
+          '23514: ledger public.credit_ledger has negative balances: allow_negative cannot be turned off',
+          'allow_negative cannot be turned off once a balance went below zero: 23514');
+SELECT is(pg_temp.detail_of($$SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amount_cents', 'balance_after_cents',
+                                                           allow_negative => false)$$),
+          '23514: Account 01a1fe93-87d8-7b9e-9cf9-1808e6b39e22 went to a balance of -50.',
+          'the detail names the account and the balance');
+SELECT is((SELECT allow_negative FROM orm_ext.ledgers WHERE ledger = 'credit_ledger'::regclass), true,
+          'and the registry keeps allow_negative = true');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('credit_ledger')$$,
+                'the ledger verifies after the switches');
 SELECT throws_ok($$SELECT orm_ext.ledger_attach('credit_ledger', 'user_id', 'amount_cents', 'balance_after_cents',
                                                 seq_column => 'other_seq')$$,
                  '55000', NULL, 'attaching a non-empty ledger with another seq column: 55000');

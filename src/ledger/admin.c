@@ -21,12 +21,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -36,6 +39,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
@@ -70,19 +74,59 @@ LedgerExec(const char *sql, int expected)
 }
 
 /*
- * Does the table hold any row?  Asked as the extension's owner, so that no
- * row-level security policy hides rows from the question.
+ * Does the table hold any row, by the latest snapshot?  A plain heap scan:
+ * no query is planned, so no index predicate or expression of the table,
+ * which its owner wrote, is evaluated here, and no row-level security
+ * policy hides a row from the question.  The caller holds a lock that keeps
+ * writers out.
  */
 static bool
-LedgerHasRows(Oid owner, const char *qualified)
+LedgerHasRows(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	bool		found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Before allow_negative is turned off: no entry may have a negative balance,
+ * or ledger_verify() would report entries that were valid when written.
+ * Asked as the table's owner, as a security-restricted operation (the query
+ * runs code the owner wrote, such as an index predicate), and past row-level
+ * security.
+ */
+static void
+LedgerCheckNoNegative(Oid relid, const char *qualified, const char *account,
+					  const char *balance)
 {
 	Oid			save_userid;
 	int			save_sec_context;
 
-	LedgerRunAs(owner, &save_userid, &save_sec_context);
-	LedgerExec(psprintf("SELECT FROM ONLY %s LIMIT 1", qualified), SPI_OK_SELECT);
+	LedgerRunAsOwner(LedgerRelOwner(relid), &save_userid, &save_sec_context);
+	LedgerExec(psprintf("SELECT %s::pg_catalog.text, %s::pg_catalog.text "
+						"FROM ONLY %s WHERE %s OPERATOR(pg_catalog.<) 0 LIMIT 1",
+						quote_identifier(account), quote_identifier(balance),
+						qualified, quote_identifier(balance)),
+			   SPI_OK_SELECT);
 	LedgerRunAsEnd(save_userid, save_sec_context);
-	return SPI_processed > 0;
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("ledger %s has negative balances: allow_negative cannot be turned off",
+						qualified),
+				 errdetail("Account %s went to a balance of %s.",
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+				 errhint("Keep allow_negative on, or move the entries into a new ledger "
+						 "attached with allow_negative => false.")));
 }
 
 /* The role that owns schema orm_ext: it owns the heads tables. */
@@ -376,6 +420,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 		char	   *old_hash = SPI_getvalue(tup, desc, 5);
 		bool		isnull;
 		bool		same;
+		bool		old_allow_negative;
 		Oid			old_heads;
 
 		same = strcmp(SPI_getvalue(tup, desc, 1), account) == 0 &&
@@ -386,6 +431,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 			 (old_hash != NULL && hashcol != NULL &&
 			  strcmp(old_hash, hashcol) == 0));
 		old_heads = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
+		old_allow_negative = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 
 		if (same && OidIsValid(get_rel_relkind(old_heads)))
 		{
@@ -398,6 +444,8 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 				LedgerExec(psprintf("CREATE UNIQUE INDEX ON %s (%s, %s)", qualified,
 									quote_identifier(account), quote_identifier(seqcol)),
 						   SPI_OK_UTILITY);
+			if (old_allow_negative && !allow_negative)
+				LedgerCheckNoNegative(relid, qualified, account, balance);
 			LedgerRunAs(owner, &save_userid, &save_sec_context);
 			regargs[0] = ObjectIdGetDatum(relid);
 			{
@@ -417,7 +465,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 			PG_RETURN_VOID();
 		}
 		/* a different shape: only while the ledger has no entries */
-		if (LedgerHasRows(owner, qualified))
+		if (LedgerHasRows(relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("ledger %s is already attached with other columns", qualified),
@@ -428,7 +476,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 	else
 	{
 		/* a new ledger must start empty: its entries are chained on insert */
-		if (LedgerHasRows(owner, qualified))
+		if (LedgerHasRows(relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("table %s is not empty", qualified),
@@ -455,7 +503,11 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 							quote_identifier(account), quote_identifier(seqcol)),
 				   SPI_OK_UTILITY);
 
-	/* the columns the hash covers: every column but the hash, in order */
+	/*
+	 * The columns the hash covers: every column but the hash, in order,
+	 * except generated ones, which the server computes after the BEFORE
+	 * triggers have run, from columns the hash covers.
+	 */
 	initStringInfo(&hashed);
 	if (hash_chain)
 	{
@@ -463,6 +515,7 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 									"FROM pg_catalog.pg_attribute "
 									"WHERE attrelid OPERATOR(pg_catalog.=) $1 "
 									"AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped "
+									"AND attgenerated OPERATOR(pg_catalog.=) '' "
 									"AND attname OPERATOR(pg_catalog.<>) $2",
 									2, (Oid[]) {OIDOID, NAMEOID},
 									(Datum[]) {ObjectIdGetDatum(relid),
@@ -474,7 +527,12 @@ orm_ext_ledger_attach(PG_FUNCTION_ARGS)
 							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 	}
 
-	/* the heads table and the registration, as the extension's owner */
+	/*
+	 * The heads table and the registration, as the extension's owner.  The
+	 * heads keep the account in its base type: a domain's constraints, which
+	 * the ledger's own column checks, would otherwise run as that owner.
+	 */
+	account_type = getBaseTypeAndTypmod(account_type, &account_typmod);
 	LedgerRunAs(owner, &save_userid, &save_sec_context);
 	heads_name = psprintf("ledger_heads_%u", relid);
 	for (int n = 2; OidIsValid(get_relname_relid(heads_name,

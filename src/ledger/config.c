@@ -88,7 +88,7 @@ static void
 LedgerConfigRelease(LedgerConfig *cfg)
 {
 	SPIPlanPtr *plans[] = {&cfg->lock_plan, &cfg->create_plan,
-		&cfg->advance_plan, &cfg->write_plan, &cfg->flush_plan,
+		&cfg->advance_plan, &cfg->write_plan, &cfg->count_plan,
 	&cfg->read_plan};
 
 	for (int i = 0; i < (int) lengthof(plans); i++)
@@ -121,6 +121,93 @@ LedgerColumn(LedgerConfig *cfg, const char *name)
 				 errhint("Rename the column back, or run orm_ext.ledger_detach() "
 						 "and attach the ledger again.")));
 	return attnum;
+}
+
+/* The owner of a table. */
+Oid
+LedgerRelOwner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "orm_ext: cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* 55000 for a ledger column whose type changed since ledger_attach() */
+static void
+LedgerTypeChanged(LedgerConfig *cfg, const char *role, const char *name,
+				  Oid type, int32 typmod, const char *expected)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("%s column \"%s\" of ledger %s has changed type since the ledger was attached",
+					role, name, cfg->relname),
+			 errdetail("It is %s; the ledger needs %s.",
+					   format_type_with_typemod(type, typmod), expected),
+			 errhint("Change the column back to that type.")));
+}
+
+/*
+ * The ledger's columns must still have the types ledger_attach() accepted,
+ * and the account and balance those of the heads table, which keeps the
+ * types of the time of the attach: ALTER COLUMN ... TYPE may have changed
+ * them since.
+ */
+static void
+LedgerCheckTypes(LedgerConfig *cfg, int32 account_typmod)
+{
+	Oid			heads_type;
+	int32		heads_typmod;
+	Oid			heads_coll;
+	int32		base_typmod = account_typmod;
+	Oid			base_type = getBaseTypeAndTypmod(cfg->account_type, &base_typmod);
+	AttrNumber	att;
+	Oid			type;
+	int32		typmod;
+	Oid			coll;
+
+	att = get_attnum(cfg->heads_relid, "account");
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "orm_ext: the heads table of ledger %s has no account column",
+			 cfg->relname);
+	get_atttypetypmodcoll(cfg->heads_relid, att, &heads_type, &heads_typmod,
+						  &heads_coll);
+	heads_type = getBaseTypeAndTypmod(heads_type, &heads_typmod);
+	if (base_type != heads_type || base_typmod != heads_typmod ||
+		cfg->account_collation != heads_coll)
+		LedgerTypeChanged(cfg, "account", cfg->account_name, cfg->account_type,
+						  account_typmod,
+						  format_type_with_typemod(heads_type, heads_typmod));
+
+	att = get_attnum(cfg->heads_relid, "balance");
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "orm_ext: the heads table of ledger %s has no balance column",
+			 cfg->relname);
+	get_atttypetypmodcoll(cfg->heads_relid, att, &heads_type, &heads_typmod,
+						  &heads_coll);
+	if (cfg->balance_type != heads_type || cfg->balance_typmod != heads_typmod)
+		LedgerTypeChanged(cfg, "balance", cfg->balance_name, cfg->balance_type,
+						  cfg->balance_typmod,
+						  format_type_with_typemod(heads_type, heads_typmod));
+
+	if (cfg->amount_type != INT2OID && cfg->amount_type != INT4OID &&
+		cfg->amount_type != INT8OID && cfg->amount_type != NUMERICOID)
+		LedgerTypeChanged(cfg, "amount", cfg->amount_name, cfg->amount_type, -1,
+						  "smallint, integer, bigint or numeric");
+
+	get_atttypetypmodcoll(cfg->relid, cfg->seq_att, &type, &typmod, &coll);
+	if (type != INT8OID)
+		LedgerTypeChanged(cfg, "seq", cfg->seq_name, type, typmod, "bigint");
+	if (cfg->hash_chain)
+	{
+		get_atttypetypmodcoll(cfg->relid, cfg->hash_att, &type, &typmod, &coll);
+		if (type != BYTEAOID)
+			LedgerTypeChanged(cfg, "hash", cfg->hash_name, type, typmod, "bytea");
+	}
 }
 
 /*
@@ -179,6 +266,23 @@ LedgerRunAs(Oid userid, Oid *save_userid, int *save_sec_context)
 	GetUserIdAndSecContext(save_userid, save_sec_context);
 	SetUserIdAndSecContext(userid, *save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+}
+
+/*
+ * Switch to the owner of a ledger table for a query that reads it, as the
+ * server does for an index build: the query may run code the owner wrote
+ * (an index predicate's functions, say), so it runs with the owner's rights
+ * and as a security-restricted operation.  Row-level security does not
+ * hide rows from the owner here.
+ */
+void
+LedgerRunAsOwner(Oid owner, Oid *save_userid, int *save_sec_context)
+{
+	GetUserIdAndSecContext(save_userid, save_sec_context);
+	SetUserIdAndSecContext(owner, *save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION |
 						   SECURITY_NOFORCE_RLS);
 }
 
@@ -324,6 +428,7 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 				 errmsg("the heads table of ledger %s is missing", cfg->relname),
 				 errhint("Run orm_ext.ledger_detach() and attach the ledger again.")));
 	cfg->internal_user = ((Form_pg_class) GETSTRUCT(classtup))->relowner;
+	cfg->ledger_owner = LedgerRelOwner(cfg->relid);
 	cfg->heads_name =
 		quote_qualified_identifier(get_namespace_name(((Form_pg_class) GETSTRUCT(classtup))->relnamespace),
 								   NameStr(((Form_pg_class) GETSTRUCT(classtup))->relname));
@@ -392,6 +497,8 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 		}
 	}
 
+	LedgerCheckTypes(cfg, account_typmod);
+
 	/* the internal queries, prepared once per backend */
 	eq_account = LedgerEqOperator(cfg->account_type);
 	{
@@ -430,27 +537,27 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 		cfg->write_plan = LedgerPreparePlan(cfg, q, 4, types);
 
 		/*
-		 * Write a head back, but only if every entry computed since the last
-		 * check is in the table: $5 is the seq last checked, $3 the current
-		 * one, and the unique index on (account, seq) makes the count exact
-		 * (a ledger attached without it is counted by whatever index leads
-		 * with the account, or by a scan).
-		 * Used only when a row may have been skipped (see heads.c).  A row skipped after its balance was computed (ON CONFLICT
-		 * DO NOTHING, a later BEFORE trigger returning NULL) leaves a gap, the
-		 * UPDATE matches nothing, and the caller raises the error.
+		 * The entries of an account with a seq in ($2, $3]: after a row may
+		 * have been skipped (see heads.c), a head is written back only if
+		 * the entries computed since the last check are all in the table.
+		 * The unique index on (account, seq) makes the count exact (a
+		 * ledger attached without it is counted by whatever index leads
+		 * with the account, or by a scan).  It reads the ledger, so it runs
+		 * as the ledger's owner, not as internal_user.
 		 */
-		q = psprintf("UPDATE %s SET balance = $2, seq = $3, hash = $4 "
-					 "WHERE account %s $1 AND "
-					 "(SELECT pg_catalog.count(*) FROM ONLY %s l "
-					 "WHERE l.%s %s $1 "
-					 "AND l.%s OPERATOR(pg_catalog.>) $5 "
-					 "AND l.%s OPERATOR(pg_catalog.<=) $3) "
-					 "OPERATOR(pg_catalog.=) ($3 OPERATOR(pg_catalog.-) $5)",
-					 cfg->heads_name, eq_account, cfg->relname,
-					 quote_identifier(cfg->account_name), eq_account,
-					 quote_identifier(cfg->seq_name),
-					 quote_identifier(cfg->seq_name));
-		cfg->flush_plan = LedgerPreparePlan(cfg, q, 5, types);
+		{
+			Oid			cnttypes[3] = {cfg->account_type, INT8OID, INT8OID};
+
+			q = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s l "
+						 "WHERE l.%s %s $1 "
+						 "AND l.%s OPERATOR(pg_catalog.>) $2 "
+						 "AND l.%s OPERATOR(pg_catalog.<=) $3",
+						 cfg->relname,
+						 quote_identifier(cfg->account_name), eq_account,
+						 quote_identifier(cfg->seq_name),
+						 quote_identifier(cfg->seq_name));
+			cfg->count_plan = LedgerPreparePlan(cfg, q, 3, cnttypes);
+		}
 	}
 
 	MemoryContextSwitchTo(oldcxt);
@@ -595,6 +702,19 @@ LedgerToNumeric(Datum d, Oid type)
 		return d;
 	return DirectFunctionCall1(int8_numeric,
 							   Int64GetDatum(LedgerDatumToInt64(d, type)));
+}
+
+/* Is a numeric neither NaN nor infinite? */
+bool
+LedgerNumericIsFinite(Datum d)
+{
+	Numeric		n = DatumGetNumeric(d);
+
+#if PG_VERSION_NUM >= 140000
+	return !numeric_is_nan(n) && !numeric_is_inf(n);
+#else
+	return !numeric_is_nan(n);
+#endif
 }
 
 Datum

@@ -1048,10 +1048,38 @@ LedgerHeadLock(LedgerConfig *cfg, LedgerXactLedger *xl, Datum account)
 }
 
 /*
+ * The entries of the head's account with a seq after the last check, up to
+ * its seq, counted in the ledger (count_plan in config.c) as the ledger's
+ * owner.  Called inside LedgerFlush(), which runs as internal_user.
+ */
+static int64
+LedgerCountEntries(LedgerConfig *cfg, LedgerHead *h)
+{
+	Datum		args[3];
+	Oid			save_userid;
+	int			save_sec_context;
+	bool		isnull;
+	int			ret;
+	int64		n;
+
+	args[0] = h->account;
+	args[1] = Int64GetDatum(h->checked_seq);
+	args[2] = Int64GetDatum(h->seq);
+	LedgerRunAsOwner(cfg->ledger_owner, &save_userid, &save_sec_context);
+	ret = SPI_execute_plan(cfg->count_plan, args, NULL, false, 1);
+	LedgerRunAsEnd(save_userid, save_sec_context);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "orm_ext: counting the entries of %s failed: %s",
+			 cfg->relname, SPI_result_code_string(ret));
+	n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									SPI_tuptable->tupdesc, 1, &isnull));
+	return isnull ? 0 : n;
+}
+
+/*
  * Write the changed heads of a ledger back to its heads table.  Where a row
- * may have been skipped, the write also proves that the entries computed
- * since the last check are all in the ledger (see the flush plan in
- * config.c).
+ * may have been skipped, the write first proves that the entries computed
+ * since the last check are all in the ledger (LedgerCountEntries).
  */
 static void
 LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
@@ -1066,8 +1094,8 @@ LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
 	for (int i = 0; i < xl->ndirty; i++)
 	{
 		LedgerHead *h = xl->dirty[i];
-		Datum		args[5];
-		char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+		Datum		args[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
 		int			ret;
 
 		h->in_dirty_list = false;
@@ -1089,14 +1117,7 @@ LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
 			args[3] = (Datum) 0;
 			nulls[3] = 'n';
 		}
-		args[4] = Int64GetDatum(h->checked_seq);
-
-		ret = SPI_execute_plan(h->needs_check ? cfg->flush_plan : cfg->write_plan,
-							   args, nulls, false, 0);
-		if (ret != SPI_OK_UPDATE)
-			elog(ERROR, "orm_ext: writing a head of %s failed: %s",
-				 cfg->relname, SPI_result_code_string(ret));
-		if (SPI_processed != 1)
+		if (h->needs_check && LedgerCountEntries(cfg, h) != h->seq - h->checked_seq)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("ledger %s does not support rows skipped after their balance was computed",
@@ -1106,6 +1127,11 @@ LedgerFlush(LedgerConfig *cfg, LedgerXactLedger *xl)
 							   LedgerAccountText(cfg, h->account)),
 					 errhint("INSERT ... ON CONFLICT skipped them; leave duplicates out of "
 							 "the INSERT instead.")));
+
+		ret = SPI_execute_plan(cfg->write_plan, args, nulls, false, 0);
+		if (ret != SPI_OK_UPDATE || SPI_processed != 1)
+			elog(ERROR, "orm_ext: writing a head of %s failed: %s",
+				 cfg->relname, SPI_result_code_string(ret));
 
 		LedgerHeadTouch(xl, h);
 		h->flushed_seq = h->seq;
@@ -1490,6 +1516,13 @@ orm_ext_ledger_balance_trigger(PG_FUNCTION_ARGS)
 	amount = heap_getattr(tuple, cfg->amount_att, tupdesc, &isnull);
 	if (isnull)
 		LedgerNotNull(cfg, rel, cfg->amount_att, cfg->amount_name);
+	if (cfg->amount_type == NUMERICOID && !LedgerNumericIsFinite(amount))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("amount %s of ledger %s is not a finite number",
+						LedgerValueText(amount, NUMERICOID), cfg->relname),
+				 errdetail("A balance cannot count NaN or infinity."),
+				 errtablecol(rel, cfg->amount_att)));
 
 	/*
 	 * The first entry of an account in this transaction locks the head and
@@ -1613,6 +1646,29 @@ orm_ext_ledger_flush_trigger(PG_FUNCTION_ARGS)
 	if (xl != NULL && xl->ndirty > 0)
 		LedgerFlush(LedgerConfigGet(relid, false), xl);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Write back the heads this transaction has computed for a ledger and not
+ * yet written: the flush trigger does it at the end of each statement, but
+ * a caller that reads the heads table (verify, digest) must not depend on
+ * that trigger being enabled.  Returns whether it wrote any; the statement's
+ * snapshot does not see what it wrote.
+ */
+bool
+LedgerFlushLedger(LedgerConfig *cfg)
+{
+	LedgerXactLedger *xl;
+
+	for (xl = LedgerXactLedgers; xl != NULL; xl = xl->next)
+	{
+		if (xl->relid == cfg->relid)
+			break;
+	}
+	if (xl == NULL || xl->ndirty == 0)
+		return false;
+	LedgerFlush(cfg, xl);
+	return true;
 }
 
 /*

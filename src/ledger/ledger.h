@@ -87,6 +87,7 @@ typedef struct LedgerConfig
 	char	   *heads_name;		/* qualified and quoted */
 	Oid			internal_user;	/* owns the heads table; runs the internal
 								 * queries */
+	Oid			ledger_owner;	/* owns the ledger; runs count_plan */
 
 	AttrNumber	account_att;
 	AttrNumber	amount_att;
@@ -130,7 +131,8 @@ typedef struct LedgerConfig
 	SPIPlanPtr	create_plan;	/* INSERT ... ON CONFLICT DO NOTHING */
 	SPIPlanPtr	advance_plan;	/* UPDATE ... RETURNING: lock and add one */
 	SPIPlanPtr	write_plan;		/* UPDATE of one head */
-	SPIPlanPtr	flush_plan;		/* UPDATE of one head, with the skip check */
+	SPIPlanPtr	count_plan;		/* entries of an account in a seq range; run
+								 * as ledger_owner */
 	SPIPlanPtr	read_plan;		/* SELECT of one head, no lock */
 
 	/*
@@ -166,6 +168,9 @@ extern bool LedgerScanIndexes(Oid relid, AttrNumber a, AttrNumber b,
 extern LedgerConfig *LedgerConfigGet(Oid relid, bool missing_ok);
 extern void LedgerConfigInit(void);
 extern void LedgerRunAs(Oid userid, Oid *save_userid, int *save_sec_context);
+extern Oid	LedgerRelOwner(Oid relid);
+extern void LedgerRunAsOwner(Oid owner, Oid *save_userid,
+							 int *save_sec_context);
 extern void LedgerRunAsEnd(Oid save_userid, int save_sec_context);
 extern SPIPlanPtr LedgerPreparePlan(LedgerConfig *cfg, const char *query,
 									int nargs, Oid *argtypes);
@@ -180,6 +185,7 @@ extern Datum LedgerBalanceToNumeric(LedgerConfig *cfg, Datum balance);
 extern Datum LedgerBalanceZero(LedgerConfig *cfg);
 extern Datum LedgerToNumeric(Datum value, Oid type);
 extern int64 LedgerDatumToInt64(Datum d, Oid type);
+extern bool LedgerNumericIsFinite(Datum d);
 extern Datum LedgerNumericZero(void);
 extern void LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash,
 						  Datum *values, bool *nulls, const int *colmap,
@@ -191,6 +197,7 @@ extern void LedgerRequireArg(FunctionCallInfo fcinfo, int argno,
 /* heads.c */
 extern void LedgerHeadsInit(void);
 extern void LedgerForgetXact(Oid relid);
+extern bool LedgerFlushLedger(LedgerConfig *cfg);
 extern bool LedgerCachedBalance(LedgerConfig *cfg, Datum account,
 								Datum *balance);
 

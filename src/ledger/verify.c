@@ -26,6 +26,7 @@
 
 #include <ctype.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -34,6 +35,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -41,6 +43,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -168,8 +171,16 @@ ExpectedBalance(LedgerConfig *cfg, Datum prev, Datum amount)
 										LedgerToNumeric(amount, cfg->amount_type));
 
 	if (cfg->arith == LEDGER_ARITH_NUMERIC && cfg->balance_typmod >= (int32) VARHDRSZ)
-		r = DirectFunctionCall2(numeric_round, r,
-								Int32GetDatum((cfg->balance_typmod - VARHDRSZ) & 0xffff));
+	{
+		/*
+		 * The scale is the low 11 bits of the typmod, signed: PostgreSQL 15
+		 * accepts a negative scale (numeric(10, -2) rounds to hundreds), and
+		 * earlier versions' scales of 0 to 1000 read the same way.
+		 */
+		int32		scale = ((((cfg->balance_typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024);
+
+		r = DirectFunctionCall2(numeric_round, r, Int32GetDatum(scale));
+	}
 	return r;
 }
 
@@ -313,7 +324,8 @@ LoadDigest(VerifyState *st, Jsonb *digest, const char *relname)
 	ret = SPI_execute_with_args("SELECT h OPERATOR(pg_catalog.->>) 'account', "
 								"h OPERATOR(pg_catalog.->>) 'seq', "
 								"h OPERATOR(pg_catalog.->>) 'balance', "
-								"h OPERATOR(pg_catalog.->>) 'hash' "
+								"h OPERATOR(pg_catalog.->>) 'hash', "
+								"pg_catalog.jsonb_typeof(h OPERATOR(pg_catalog.->) 'balance') "
 								"FROM pg_catalog.jsonb_array_elements($1 OPERATOR(pg_catalog.->) 'heads') "
 								"WITH ORDINALITY AS e(h, ord) ORDER BY e.ord",
 								1, types, args, NULL, true, 0);
@@ -351,8 +363,15 @@ LoadDigest(VerifyState *st, Jsonb *digest, const char *relname)
 		DigestHead *dh;
 		int64		seq;
 
+		char	   *baltype = SPI_getvalue(tt->vals[i], tt->tupdesc, 5);
+
 		if (seqtext == NULL || bal == NULL)
 			BadDigest("A head has no \"seq\" or no \"balance\".");
+		if (strcmp(baltype, "number") != 0 &&
+			!(strcmp(baltype, "string") == 0 &&
+			  (strcmp(bal, "NaN") == 0 || strcmp(bal, "Infinity") == 0 ||
+			   strcmp(bal, "-Infinity") == 0)))
+			BadDigest("A head's \"balance\" is not a number.");
 		errno = 0;
 		seq = strtoi64(seqtext, &endp, 10);
 		if (errno != 0 || *endp != '\0' || seq < 1)
@@ -431,6 +450,17 @@ CheckEntry(VerifyState *st, AccountState *as, HeapTuple tup, TupleDesc desc,
 	{
 		Report(st, as->account, entry,
 			   amount_null ? "amount is null" : "balance is null");
+		linked = false;
+	}
+	else if (!LedgerNumericIsFinite(LedgerToNumeric(amount, cfg->amount_type)) ||
+			 !LedgerNumericIsFinite(balance))
+	{
+		/* NaN equals NaN to numeric_cmp: the chain check would pass it */
+		Report(st, as->account, entry,
+			   psprintf("%s %s is not a finite number",
+						LedgerNumericIsFinite(balance) ? "amount" : "balance",
+						LedgerNumericIsFinite(balance) ?
+						LedgerValueText(amount, cfg->amount_type) : NumericText(balance)));
 		linked = false;
 	}
 	else if (linked)
@@ -602,6 +632,49 @@ LedgerRequireFullView(Oid relid, const char *funcname)
 }
 
 /*
+ * Write back the heads this transaction computed for the ledger and has not
+ * written yet (see LedgerFlushLedger), and if there were any, make them
+ * visible to the queries that follow: a copy of the active snapshot with a
+ * new command id, which the caller pops.  Entries and heads are read with
+ * one snapshot, so that a concurrent commit never splits them.
+ */
+static bool
+FlushHeads(LedgerConfig *cfg)
+{
+	if (!LedgerFlushLedger(cfg))
+		return false;
+	CommandCounterIncrement();
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	return true;
+}
+
+/*
+ * A digest names its accounts by their text forms, which some settings
+ * change (a date account prints per DateStyle, a timestamptz per TimeZone):
+ * digest and verify print them with these settings, whatever the session's.
+ * Returns the GUC nest level for AtEOXact_GUC(); an error unwinds it.
+ */
+static int
+PinOutputSettings(void)
+{
+	static const char *const settings[][2] = {
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"TimeZone", "UTC"},
+		{"extra_float_digits", "1"},
+		{"bytea_output", "hex"},
+		{"lc_monetary", "C"},
+	};
+	int			nestlevel = NewGUCNestLevel();
+
+	for (int i = 0; i < (int) lengthof(settings); i++)
+		(void) set_config_option(settings[i][0], settings[i][1], PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/*
  * orm_ext.ledger_verify(tbl regclass, digest jsonb DEFAULT NULL)
  *	  returns table(account text, entry text, problem text)
  */
@@ -621,11 +694,15 @@ orm_ext_ledger_verify(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	AccountState as;
 	MemoryContext acctcxt;
+	int			nestlevel;
+	bool		pushed;
 
 	LedgerRequireArg(fcinfo, 0, "tbl");
 	relid = PG_GETARG_OID(0);
 	LedgerRequireFullView(relid, "ledger_verify");
 	cfg = LedgerConfigGet(relid, false);
+	pushed = FlushHeads(cfg);
+	nestlevel = PinOutputSettings();
 
 	memset(&st, 0, sizeof(st));
 	st.cfg = cfg;
@@ -683,7 +760,25 @@ orm_ext_ledger_verify(PG_FUNCTION_ARGS)
 		if (e == NULL && h == NULL)
 			break;
 		if (e != NULL)
+		{
 			eacc = SPI_getbinval(e, entries.batch->tupdesc, 1, &isnull);
+			if (isnull)
+			{
+				/*
+				 * An entry without an account (the trigger refuses one, so
+				 * it was changed): NULLs sort last, after every account.
+				 */
+				Datum		seqd = SPI_getbinval(e, entries.batch->tupdesc, 2, &isnull);
+
+				oldcxt = MemoryContextSwitchTo(rowcxt);
+				Report(&st, NULL, isnull ? NULL : Int64Text(DatumGetInt64(seqd)),
+					   "entry has no account");
+				MemoryContextSwitchTo(oldcxt);
+				MemoryContextReset(rowcxt);
+				entries.pos++;
+				continue;
+			}
+		}
 		if (h != NULL)
 			hacc = SPI_getbinval(h, heads.batch->tupdesc, 1, &isnull);
 		if (e == NULL)
@@ -741,7 +836,8 @@ orm_ext_ledger_verify(PG_FUNCTION_ARGS)
 		{
 			Datum		a = SPI_getbinval(e, entries.batch->tupdesc, 1, &isnull);
 
-			if (DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
+			if (isnull ||
+				DatumGetInt32(FunctionCall2Coll(&cfg->account_cmp,
 												cfg->account_collation,
 												a, eacc)) != 0)
 				break;
@@ -793,6 +889,9 @@ orm_ext_ledger_verify(PG_FUNCTION_ARGS)
 	SPI_cursor_close(entries.portal);
 	SPI_cursor_close(heads.portal);
 	SPI_finish();
+	AtEOXact_GUC(true, nestlevel);
+	if (pushed)
+		PopActiveSnapshot();
 	return (Datum) 0;
 }
 
@@ -819,11 +918,16 @@ orm_ext_ledger_digest(PG_FUNCTION_ARGS)
 	HeapTuple	h;
 	MemoryContext fncxt = CurrentMemoryContext;
 	MemoryContext oldcxt;
+	int			nestlevel;
+	bool		pushed;
+	Datum		result;
 
 	LedgerRequireArg(fcinfo, 0, "tbl");
 	relid = PG_GETARG_OID(0);
 	LedgerRequireFullView(relid, "ledger_digest");
 	cfg = LedgerConfigGet(relid, false);
+	pushed = FlushHeads(cfg);
+	nestlevel = PinOutputSettings();
 
 	initStringInfo(&list);
 	RootHashBegin(&rh);
@@ -864,7 +968,13 @@ orm_ext_ledger_digest(PG_FUNCTION_ARGS)
 		oldcxt = MemoryContextSwitchTo(fncxt);
 		appendStringInfoString(&list, naccounts > 0 ? ", {\"account\": " : "{\"account\": ");
 		escape_json(&list, account);
-		appendStringInfo(&list, ", \"seq\": " INT64_FORMAT ", \"balance\": %s", seq, balance);
+		appendStringInfo(&list, ", \"seq\": " INT64_FORMAT ", \"balance\": ", seq);
+		/* JSON has no NaN or Infinity: those, which verify reports, as text */
+		if (strcmp(balance, "NaN") == 0 || strcmp(balance, "Infinity") == 0 ||
+			strcmp(balance, "-Infinity") == 0)
+			escape_json(&list, balance);
+		else
+			appendStringInfoString(&list, balance);
 		if (hash)
 			appendStringInfo(&list, ", \"hash\": \"%s\"", HexText(hash, LEDGER_HASH_LEN));
 		appendStringInfoChar(&list, '}');
@@ -885,5 +995,9 @@ orm_ext_ledger_digest(PG_FUNCTION_ARGS)
 	appendStringInfo(&out, ", \"accounts\": " INT64_FORMAT ", \"root\": \"%s\", \"heads\": [%s]}",
 					 naccounts, root, list.data);
 
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data)));
+	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data));
+	AtEOXact_GUC(true, nestlevel);
+	if (pushed)
+		PopActiveSnapshot();
+	PG_RETURN_DATUM(result);
 }

@@ -1,0 +1,161 @@
+-- Ledger hardening: internal queries never run a table owner's code as the
+-- extension's owner; column types changed after the attach; entries
+-- tampered into states the triggers refuse (a NULL account, NaN); generated
+-- columns and negative numeric scales under verify; digests across session
+-- settings; verify and digest with the flush trigger disabled.  Roles made
+-- here start with tap_lh and go with the ROLLBACK.
+BEGIN;
+CREATE EXTENSION orm_ext;
+SELECT plan(26);
+SET LOCAL client_min_messages = warning;
+
+\ir lib/error_of.sql
+
+-------------------------------------------------------------------------------
+-- A table owner's code (an index predicate's IMMUTABLE function, a domain's
+-- CHECK) runs as that owner, never as the extension's owner.
+CREATE TABLE pg_temp.ran_as (who name);
+GRANT SELECT, INSERT, DELETE ON pg_temp.ran_as TO PUBLIC;
+CREATE ROLE tap_lh_owner;
+CREATE SCHEMA "LH ""Owned""" AUTHORIZATION tap_lh_owner;
+SET LOCAL ROLE tap_lh_owner;
+CREATE FUNCTION "LH ""Owned""".note() RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+BEGIN INSERT INTO pg_temp.ran_as VALUES (current_user); END $$;
+CREATE FUNCTION "LH ""Owned""".pred() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN PERFORM "LH ""Owned""".note(); RETURN true; END $$;
+CREATE FUNCTION "LH ""Owned""".ok(integer) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN PERFORM "LH ""Owned""".note(); RETURN $1 > 0; END $$;
+CREATE DOMAIN "LH ""Owned""".acct AS integer CHECK ("LH ""Owned""".ok(VALUE));
+CREATE TABLE "LH ""Owned"""."Book" ("select" "LH ""Owned""".acct NOT NULL, amt bigint NOT NULL,
+                                    bal bigint, note text);
+CREATE INDEX ON "LH ""Owned"""."Book" (note) WHERE "LH ""Owned""".pred();
+-- a new relcache entry for the index: its predicate is evaluated again on
+-- the next use
+ALTER INDEX "LH ""Owned"""."Book_note_idx" SET (fillfactor = 90);
+DELETE FROM pg_temp.ran_as;
+SELECT lives_ok($$SELECT orm_ext.ledger_attach('"LH ""Owned"""."Book"', 'select', 'amt', 'bal')$$,
+                'a non-superuser owner attaches a table with an index predicate and a domain account');
+ALTER INDEX "LH ""Owned"""."Book_note_idx" SET (fillfactor = 80);
+INSERT INTO "LH ""Owned"""."Book" ("select", amt, note) VALUES (1, 5, 'a'), (1, 2, 'b'), (2, 1, 'c');
+SELECT is(orm_ext.ledger_balance('"LH ""Owned"""."Book"', 1), 7::numeric, 'the ledger works');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM pg_temp.ran_as WHERE who <> 'tap_lh_owner'), 0,
+          'the owner''s functions never ran as another role');
+SELECT is((SELECT count(*)::int FROM pg_temp.ran_as WHERE who = 'tap_lh_owner') > 0, true,
+          'they ran, as the owner');
+SELECT is((SELECT format_type(a.atttypid, a.atttypmod) FROM orm_ext.ledgers l
+             JOIN pg_attribute a ON a.attrelid = l.heads AND a.attname = 'account'
+            WHERE l.ledger = '"LH ""Owned"""."Book"'::regclass),
+          'integer', 'the heads keep a domain account in its base type');
+-- the ON CONFLICT check counts entries as the owner too
+CREATE UNIQUE INDEX ON "LH ""Owned"""."Book" (note);
+ALTER TABLE "LH ""Owned"""."Book" OWNER TO tap_lh_owner;
+DELETE FROM pg_temp.ran_as;
+SET LOCAL ROLE tap_lh_owner;
+ALTER INDEX "LH ""Owned"""."Book_note_idx" SET (fillfactor = 70);
+SELECT is(pg_temp.error_of($$INSERT INTO "LH ""Owned"""."Book" ("select", amt, note)
+                             VALUES (1, 1, 'a') ON CONFLICT DO NOTHING$$),
+          '0A000: ledger "LH ""Owned"""."Book" does not support rows skipped after their balance was computed',
+          'a skipped row: 0A000');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM pg_temp.ran_as WHERE who <> 'tap_lh_owner'), 0,
+          'the count behind it ran no code of the owner as another role');
+
+-------------------------------------------------------------------------------
+-- Column types changed after the attach: 55000, never a wrong read
+CREATE TABLE "Typed Ledger" (acct integer NOT NULL, amt bigint NOT NULL, bal bigint);
+SELECT orm_ext.ledger_attach('"Typed Ledger"', 'acct', 'amt', 'bal');
+INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 5), (2, 3);
+SAVEPOINT s;
+ALTER TABLE "Typed Ledger" ALTER COLUMN bal TYPE numeric;
+SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_balance('"Typed Ledger"', 1)$$),
+          '55000: balance column "bal" of ledger public."Typed Ledger" has changed type since the ledger was attached',
+          'balance changed to numeric: ledger_balance 55000');
+SELECT is(pg_temp.error_of($$SELECT * FROM orm_ext.ledger_verify('"Typed Ledger"')$$),
+          '55000: balance column "bal" of ledger public."Typed Ledger" has changed type since the ledger was attached',
+          'and ledger_verify 55000');
+ROLLBACK TO SAVEPOINT s;
+ALTER TABLE "Typed Ledger" ALTER COLUMN acct TYPE numeric;
+SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_digest('"Typed Ledger"')$$),
+          '55000: account column "acct" of ledger public."Typed Ledger" has changed type since the ledger was attached',
+          'account changed to numeric: ledger_digest 55000');
+ROLLBACK TO SAVEPOINT s;
+ALTER TABLE "Typed Ledger" ALTER COLUMN amt TYPE double precision;
+SELECT is(pg_temp.error_of($$INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 1)$$),
+          '55000: amount column "amt" of ledger public."Typed Ledger" has changed type since the ledger was attached',
+          'amount changed to double precision: the insert 55000');
+ROLLBACK TO SAVEPOINT s;
+ALTER TABLE "Typed Ledger" ALTER COLUMN amt TYPE integer;
+SELECT lives_ok($$INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 1)$$,
+                'amount changed to another amount type: inserts go on');
+SELECT is(orm_ext.ledger_balance('"Typed Ledger"', 1), 6::numeric, 'and chain on');
+
+-------------------------------------------------------------------------------
+-- States only tampering reaches: verify reports them, never crashes
+CREATE TABLE "Null Acct" (acct text, amt numeric NOT NULL, bal numeric, note text);
+SELECT orm_ext.ledger_attach('"Null Acct"', 'acct', 'amt', 'bal', hash_chain => true);
+INSERT INTO "Null Acct" (acct, amt, note) VALUES ('x', 5, 'a'), ('y', 1, 'b'), ('y', 2, 'c');
+SELECT is(pg_temp.error_of($$INSERT INTO "Null Acct" (acct, amt) VALUES ('x', 'NaN')$$),
+          '22003: amount NaN of ledger public."Null Acct" is not a finite number', 'a NaN amount: 22003');
+SELECT is(pg_temp.error_of($$INSERT INTO "Null Acct" (acct, amt) VALUES ('x', '-Infinity')$$),
+          '22003: amount -Infinity of ledger public."Null Acct" is not a finite number', 'an infinite amount: 22003');
+ALTER TABLE "Null Acct" DISABLE TRIGGER orm_ext_append_only;
+UPDATE "Null Acct" SET acct = NULL WHERE note = 'a';
+UPDATE "Null Acct" SET amt = 'NaN', bal = 'NaN' WHERE note = 'c';
+SELECT set_eq($$SELECT account, entry, problem FROM orm_ext.ledger_verify('"Null Acct"')$$,
+              $$VALUES ('x', NULL, 'head counts 1 entries, but the account has none'),
+                       (NULL, '1', 'entry has no account'),
+                       ('y', '2', 'balance NaN is not a finite number'),
+                       ('y', NULL, 'head balance 3 differs from the last entry''s balance NaN')$$,
+              'a NULL account and a NaN balance are reported');
+SELECT is(orm_ext.ledger_digest('"Null Acct"') -> 'heads' -> 1 -> 'balance', '3'::jsonb,
+          'the digest still serialises');
+
+-- a generated column is not hashed; a negative numeric scale verifies
+CREATE TABLE "Gen" (id serial, acct text NOT NULL, amt numeric NOT NULL, bal numeric(10, -2),
+                    amt_x2 numeric GENERATED ALWAYS AS (amt * 2) STORED);
+SELECT orm_ext.ledger_attach('"Gen"', 'acct', 'amt', 'bal', hash_chain => true);
+INSERT INTO "Gen" (acct, amt) VALUES ('a', 149), ('a', 149), ('b', 51);
+SELECT is((SELECT hashed_columns FROM orm_ext.ledgers WHERE ledger = '"Gen"'::regclass),
+          '{id,acct,amt,bal,entry_seq}'::name[], 'the generated column is not hashed');
+SELECT results_eq($$SELECT bal FROM "Gen" ORDER BY id$$, $$VALUES (100::numeric), (200), (100)$$,
+                  'numeric(10, -2) rounds to hundreds');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Gen"')$$, 'and the ledger verifies');
+
+-------------------------------------------------------------------------------
+-- digests match accounts whatever the session's settings
+CREATE TABLE "Days" (day date NOT NULL, at timestamptz NOT NULL DEFAULT '2024-01-01 12:00+00',
+                     amt bigint NOT NULL, bal bigint);
+SELECT orm_ext.ledger_attach('"Days"', 'day', 'amt', 'bal', hash_chain => true);
+INSERT INTO "Days" (day, amt) VALUES ('2024-03-01', 5), ('2024-03-02', 7);
+SET LOCAL DateStyle = 'SQL, MDY';
+SET LOCAL TimeZone = 'Asia/Tokyo';
+CREATE TEMP TABLE d AS SELECT orm_ext.ledger_digest('"Days"') AS d;
+SET LOCAL DateStyle = 'German';
+SET LOCAL TimeZone = 'America/New_York';
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Days"', (SELECT d FROM d))$$,
+                'a digest taken under other DateStyle and TimeZone verifies');
+SELECT is((SELECT d -> 'heads' -> 0 ->> 'account' FROM d), '2024-03-01', 'its accounts are in ISO form');
+SELECT is(current_setting('DateStyle'), 'German, DMY', 'the session''s settings are left as they were');
+RESET DateStyle;
+RESET TimeZone;
+SELECT is(pg_temp.error_of($$SELECT * FROM orm_ext.ledger_verify('"Days"',
+              jsonb_set((SELECT d FROM d), '{heads,0,balance}', '"abc"'))$$),
+          '22023: digest is not an orm_ext ledger digest', 'a digest balance that is no number: 22023');
+
+-------------------------------------------------------------------------------
+-- with the flush trigger disabled, verify and digest see this transaction's
+-- entries with their heads
+CREATE TABLE "No Flush" (acct text NOT NULL, amt bigint NOT NULL, bal bigint);
+SELECT orm_ext.ledger_attach('"No Flush"', 'acct', 'amt', 'bal');
+INSERT INTO "No Flush" VALUES ('a', 1);
+ALTER TABLE "No Flush" DISABLE TRIGGER orm_ext_ledger_flush;
+INSERT INTO "No Flush" VALUES ('a', 1), ('a', 2);
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"No Flush"')$$,
+                'ledger_verify writes the pending heads back first');
+INSERT INTO "No Flush" VALUES ('a', 3);
+SELECT is(orm_ext.ledger_digest('"No Flush"') -> 'heads' -> 0 -> 'seq', '4'::jsonb,
+          'so does ledger_digest');
+
+SELECT * FROM finish();
+ROLLBACK;
