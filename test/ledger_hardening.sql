@@ -6,7 +6,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(26);
+SELECT plan(31);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -121,6 +121,10 @@ SELECT is((SELECT hashed_columns FROM orm_ext.ledgers WHERE ledger = '"Gen"'::re
 SELECT results_eq($$SELECT bal FROM "Gen" ORDER BY id$$, $$VALUES (100::numeric), (200), (100)$$,
                   'numeric(10, -2) rounds to hundreds');
 SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Gen"')$$, 'and the ledger verifies');
+CREATE TABLE "Gen Amount" (acct text NOT NULL, raw numeric NOT NULL, amt numeric GENERATED ALWAYS AS (raw) STORED,
+                           bal numeric);
+SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_attach('"Gen Amount"', 'acct', 'amt', 'bal')$$),
+          '0A000: generated column "amt" cannot be a ledger column', 'a generated amount column: 0A000');
 
 -------------------------------------------------------------------------------
 -- digests match accounts whatever the session's settings
@@ -156,6 +160,28 @@ SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"No Flush"')$$,
 INSERT INTO "No Flush" VALUES ('a', 3);
 SELECT is(orm_ext.ledger_digest('"No Flush"') -> 'heads' -> 0 -> 'seq', '4'::jsonb,
           'so does ledger_digest');
+
+-------------------------------------------------------------------------------
+-- a subtransaction per row leaves no undo record behind; ledger_balance's
+-- value outlives a later insert in the same query
+CREATE TABLE "Per Row" (acct integer NOT NULL, amt numeric NOT NULL, bal numeric);
+SELECT orm_ext.ledger_attach('"Per Row"', 'acct', 'amt', 'bal');
+DO $$
+BEGIN
+    FOR i IN 1..3000 LOOP
+        BEGIN
+            INSERT INTO "Per Row" VALUES (i % 3, 1.5);
+        EXCEPTION WHEN others THEN RAISE;
+        END;
+    END LOOP;
+END $$;
+SELECT cmp_ok((SELECT max(total_bytes) FROM pg_backend_memory_contexts WHERE name = 'orm_ext ledger heads'),
+              '<', 65536::bigint, '3,000 rows in a subtransaction each: the cached heads stay small');
+SELECT is(orm_ext.ledger_balance('"Per Row"', 1), 1500::numeric, 'and the balance is right');
+SELECT is((SELECT b FROM (SELECT orm_ext.ledger_balance('"Per Row"', 1) AS b,
+                                 orm_ext.ledger_post('"Per Row"', '[{"acct": 1, "amt": 7.25}]') AS p) s),
+          1500::numeric, 'ledger_balance next to a ledger_post in one query keeps its value');
+SELECT is(orm_ext.ledger_balance('"Per Row"', 1), 1507.25::numeric, 'which then took effect');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -193,6 +193,11 @@ LedgerAttachColumn(Oid relid, const char *qualified, const char *name,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("system column \"%s\" cannot be a ledger column", name)));
+	if (get_attgenerated(relid, attnum) != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("generated column \"%s\" cannot be a ledger column", name),
+				 errdetail("The server computes it after the ledger's trigger has run.")));
 	get_atttypetypmodcoll(relid, attnum, type, typmod, collation);
 	return attnum;
 }

@@ -47,12 +47,16 @@ static HTAB *LedgerConfigHash = NULL;
  * (or a cache reset, relid = InvalidOid) makes the cached config stale.  Only
  * mark it here; the rebuild happens on next use, outside the callback.
  */
+/* invalidations seen; a config built across one is not kept valid */
+static uint64 LedgerConfigInvalidations = 0;
+
 static void
 LedgerConfigInvalidate(Datum arg, Oid relid)
 {
 	HASH_SEQ_STATUS status;
 	LedgerConfig *cfg;
 
+	LedgerConfigInvalidations++;
 	if (LedgerConfigHash == NULL)
 		return;
 
@@ -576,6 +580,7 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 	bool		registered;
 	HTAB	   *volatile head_tids = NULL;
 	volatile Oid heads_relid = InvalidOid;
+	uint64		invalidations;
 
 	if (LedgerConfigHash == NULL)
 		LedgerConfigHashCreate();
@@ -597,6 +602,7 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 		LedgerConfigRelease(cfg);
 	}
 	memset(((char *) cfg) + sizeof(Oid), 0, sizeof(LedgerConfig) - sizeof(Oid));
+	invalidations = LedgerConfigInvalidations;
 
 	PG_TRY();
 	{
@@ -631,7 +637,12 @@ LedgerConfigGet(Oid relid, bool missing_ok)
 						OrmExtQualifiedRelid(relid) ? OrmExtQualifiedRelid(relid) : "(dropped)"),
 				 errhint("Attach it with orm_ext.ledger_attach().")));
 	}
-	cfg->valid = true;
+	/*
+	 * An invalidation that arrived while it was being built may concern
+	 * what the build had already read: serve this call, build it again
+	 * next time.
+	 */
+	cfg->valid = (invalidations == LedgerConfigInvalidations);
 	return cfg;
 }
 

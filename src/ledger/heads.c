@@ -1164,13 +1164,59 @@ LedgerRebuildDirtyList(LedgerXactLedger *xl)
 	}
 }
 
+/*
+ * A subtransaction committed: its undo records now speak for its parent.  A
+ * record is dropped where the parent already holds an older one of the same
+ * head, or where the parent is the top level, which no subtransaction abort
+ * rolls back; the others are relabelled.  So one subtransaction per row (a
+ * PL/pgSQL EXCEPTION block, a driver's automatic savepoints) leaves no
+ * record behind.
+ */
+static void
+LedgerUndoFold(SubTransactionId mySubid, SubTransactionId parentSubid)
+{
+	int			first = LedgerUndoCount;
+	int			keep;
+
+	/* the committed subtransaction's records sit on top of the stack */
+	while (first > 0 && LedgerUndoStack[first - 1].subid >= mySubid)
+		first--;
+	keep = first;
+	for (int i = first; i < LedgerUndoCount; i++)
+	{
+		LedgerUndo *u = &LedgerUndoStack[i];
+		LedgerHead *h = u->head;
+
+		h->level_subid = parentSubid;
+		if (parentSubid == TopSubTransactionId || u->prev_level == parentSubid)
+		{
+			/* the value the record owned goes back to the head, or away */
+			if (h->balance == u->balance)
+				h->balance_owned = true;
+			else if (!h->balance_byval)
+				pfree(DatumGetPointer(u->balance));
+			continue;
+		}
+		u->subid = parentSubid;
+		LedgerUndoStack[keep++] = *u;
+	}
+	LedgerUndoCount = keep;
+}
+
 static void
 LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 					  SubTransactionId parentSubid, void *arg)
 {
 	LedgerXactLedger *xl;
 
-	if (event != SUBXACT_EVENT_ABORT_SUB || LedgerXactCxt == NULL)
+	if (LedgerXactCxt == NULL)
+		return;
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		LedgerUndoFold(mySubid, parentSubid);
+		return;
+	}
+	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 
 	/* undo, newest first, what the aborted subtransaction changed */
@@ -1252,12 +1298,16 @@ LedgerFlushPending(void)
 
 		if (xl->ndirty == 0 || OrmExtQualifiedRelid(xl->relid) == NULL)
 			continue;
-		cfg = LedgerConfigGet(xl->relid, true);
-		if (cfg == NULL)
-			continue;
-		/* no statement is running, so SPI needs a snapshot of its own */
+
+		/*
+		 * No statement is running, so SPI needs a snapshot of its own, for
+		 * the write and for rebuilding the config if something invalidated
+		 * it since the last insert.
+		 */
 		PushActiveSnapshot(GetTransactionSnapshot());
-		LedgerFlush(cfg, xl);
+		cfg = LedgerConfigGet(xl->relid, true);
+		if (cfg != NULL)
+			LedgerFlush(cfg, xl);
 		PopActiveSnapshot();
 	}
 }
@@ -1394,7 +1444,8 @@ LedgerCachedBalance(LedgerConfig *cfg, Datum account, Datum *balance)
 	h = LedgerHeadFind(xl, account);
 	if (h == NULL)
 		return false;
-	*balance = h->balance;
+	/* a copy: a later insert in the same query may free the head's value */
+	*balance = datumCopy(h->balance, cfg->balance_typbyval, cfg->balance_typlen);
 	return true;
 }
 
@@ -1795,6 +1846,7 @@ orm_ext_ledger_post(PG_FUNCTION_ARGS)
 	Jsonb	   *entries;
 	bool		balanced;
 	LedgerConfig *cfg;
+	char	   *relname;
 	LedgerXactLedger *xl;
 	Oid			argtypes[2] = {JSONBOID, OIDOID};
 	Datum		args[2];
@@ -1819,6 +1871,8 @@ orm_ext_ledger_post(PG_FUNCTION_ARGS)
 	LedgerCheckPrivilege(relid, ACL_INSERT);
 	LedgerCheckPrivilege(relid, ACL_SELECT);
 	cfg = LedgerConfigGet(relid, false);
+	/* the inserts' trigger may rebuild the config, freeing what it holds */
+	relname = pstrdup(cfg->relname);
 
 	if (!JB_ROOT_IS_ARRAY(entries) || JB_ROOT_IS_SCALAR(entries))
 		ereport(ERROR,
@@ -1949,22 +2003,22 @@ orm_ext_ledger_post(PG_FUNCTION_ARGS)
 							 quote_identifier(TextDatumGetCString(names[k])));
 		if (nnames == 0)
 			q = psprintf("INSERT INTO %s AS t DEFAULT VALUES "
-						 "RETURNING pg_catalog.to_jsonb(t.*)", cfg->relname);
+						 "RETURNING pg_catalog.to_jsonb(t.*)", relname);
 		else
 			q = psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM "
 						 "pg_catalog.jsonb_populate_record(NULL::%s, $1) "
 						 "RETURNING pg_catalog.to_jsonb(t.*)",
-						 cfg->relname, cols.data, cols.data, cfg->relname);
+						 relname, cols.data, cols.data, relname);
 		ret = SPI_execute_with_args(q, nnames == 0 ? 0 : 1, instypes, insargs,
 									NULL, false, 0);
 		if (ret != SPI_OK_INSERT_RETURNING)
-			elog(ERROR, "orm_ext: inserting into %s failed: %s", cfg->relname,
+			elog(ERROR, "orm_ext: inserting into %s failed: %s", relname,
 				 SPI_result_code_string(ret));
 		if (SPI_processed != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
 					 errmsg("entry %llu of entries was not inserted into ledger %s",
-							(unsigned long long) i + 1, cfg->relname),
+							(unsigned long long) i + 1, relname),
 					 errdetail("A BEFORE trigger or a rule on the ledger skipped it.")));
 		row = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		{
