@@ -6,7 +6,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(31);
+SELECT plan(41);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -62,10 +62,20 @@ SELECT is((SELECT count(*)::int FROM pg_temp.ran_as WHERE who <> 'tap_lh_owner')
           'the count behind it ran no code of the owner as another role');
 
 -------------------------------------------------------------------------------
--- Column types changed after the attach: 55000, never a wrong read
+-- Column types changed after the attach: the rewrite is refused while the
+-- append-only trigger is enabled; with it disabled, 55000, never a wrong read
 CREATE TABLE "Typed Ledger" (acct integer NOT NULL, amt bigint NOT NULL, bal bigint);
 SELECT orm_ext.ledger_attach('"Typed Ledger"', 'acct', 'amt', 'bal');
 INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 5), (2, 3);
+SELECT is(pg_temp.error_of($$ALTER TABLE "Typed Ledger" ALTER COLUMN bal TYPE numeric$$),
+          '23001: cannot rewrite the rows of append-only table public."Typed Ledger"',
+          'a type change that rewrites the rows: 23001 while the trigger is enabled');
+SELECT is(pg_temp.error_of($$ALTER TABLE "Typed Ledger" ADD COLUMN note text DEFAULT pg_catalog.random()::text$$),
+          '23001: cannot rewrite the rows of append-only table public."Typed Ledger"',
+          'and so is a new column with a volatile default');
+SELECT lives_ok($$ALTER TABLE "Typed Ledger" ADD COLUMN note text DEFAULT 'x'$$,
+                'a new column with a constant default rewrites nothing and passes');
+ALTER TABLE "Typed Ledger" DISABLE TRIGGER orm_ext_append_only;
 SAVEPOINT s;
 ALTER TABLE "Typed Ledger" ALTER COLUMN bal TYPE numeric;
 SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_balance('"Typed Ledger"', 1)$$),
@@ -89,6 +99,29 @@ ALTER TABLE "Typed Ledger" ALTER COLUMN amt TYPE integer;
 SELECT lives_ok($$INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 1)$$,
                 'amount changed to another amount type: inserts go on');
 SELECT is(orm_ext.ledger_balance('"Typed Ledger"', 1), 6::numeric, 'and chain on');
+ALTER TABLE "Typed Ledger" ENABLE ALWAYS TRIGGER orm_ext_append_only;
+
+-- a hashed integer column widened to bigint keeps its hashes; a registered
+-- or hashed column cannot be dropped while the ledger is attached
+CREATE TABLE "Widen" (id integer NOT NULL, acct text NOT NULL, amt integer NOT NULL, bal bigint,
+                      "select" smallint, note text);
+SELECT orm_ext.ledger_attach('"Widen"', 'acct', 'amt', 'bal', hash_chain => true);
+INSERT INTO "Widen" (id, acct, amt, "select", note) VALUES (1, 'a', 5, 1, 'x'), (2, 'a', -2, NULL, 'y'), (3, 'b', 1, 3, 'z');
+ALTER TABLE "Widen" ADD COLUMN later text;
+ALTER TABLE "Widen" DISABLE TRIGGER orm_ext_append_only;
+ALTER TABLE "Widen" ALTER COLUMN id TYPE bigint, ALTER COLUMN "select" TYPE integer;
+ALTER TABLE "Widen" ENABLE ALWAYS TRIGGER orm_ext_append_only;
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Widen"')$$,
+                'integer to bigint and smallint to integer: the hashes still verify');
+SELECT is(pg_temp.error_of($$ALTER TABLE "Widen" DROP COLUMN note$$),
+          '2BP01: cannot drop column note of ledger public."Widen"', 'dropping a hashed column: 2BP01');
+SELECT is(pg_temp.error_of($$ALTER TABLE "Widen" DROP COLUMN "select"$$),
+          '2BP01: cannot drop column "select" of ledger public."Widen"', 'a hostile name is quoted');
+SELECT is(pg_temp.error_of($$ALTER TABLE "Widen" DROP COLUMN entry_seq$$),
+          '2BP01: cannot drop column entry_seq of ledger public."Widen"', 'dropping the seq column: 2BP01');
+SELECT lives_ok($$ALTER TABLE "Widen" DROP COLUMN later$$, 'a column added after the attach may go');
+SELECT lives_ok($$SELECT orm_ext.ledger_detach('"Widen"')$$, 'after a detach');
+SELECT lives_ok($$ALTER TABLE "Widen" DROP COLUMN note$$, 'so may the others');
 
 -------------------------------------------------------------------------------
 -- States only tampering reaches: verify reports them, never crashes

@@ -487,6 +487,7 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 		cfg->hashed_names = palloc(sizeof(char *) * nelems);
 		cfg->hashed_atts = palloc(sizeof(AttrNumber) * nelems);
 		cfg->hashed_send = palloc(sizeof(FmgrInfo) * nelems);
+		cfg->hashed_types = palloc(sizeof(Oid) * nelems);
 		for (int i = 0; i < nelems; i++)
 		{
 			Oid			type;
@@ -496,6 +497,7 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 			cfg->hashed_names[i] = pstrdup(NameStr(*DatumGetName(elems[i])));
 			cfg->hashed_atts[i] = LedgerColumn(cfg, cfg->hashed_names[i]);
 			type = get_atttype(cfg->relid, cfg->hashed_atts[i]);
+			cfg->hashed_types[i] = getBaseType(type);
 			getTypeBinaryOutputInfo(type, &sendfn, &isvarlena);
 			fmgr_info_cxt(sendfn, &cfg->hashed_send[i], cfg->cxt);
 		}
@@ -874,7 +876,8 @@ LedgerShaFree(LedgerSha *sha)
  *			 || for each hashed column, in registry order:
  *				  NULL:	 the 4 bytes FF FF FF FF
  *				  else:	 its binary send form, as a 4-byte big-endian length
- *						 followed by the bytes )
+ *						 followed by the bytes; a smallint or an integer (or a
+ *						 domain over one) in the form of a bigint )
  *
  * The binary send form is what COPY BINARY and the wire protocol carry: it
  * depends on the values only, not on DateStyle, TimeZone, extra_float_digits
@@ -913,6 +916,21 @@ LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash, Datum *values,
 			if (nulls[c])
 			{
 				LedgerShaUpdate(&sha, null_marker, 4);
+				continue;
+			}
+			if (cfg->hashed_types[i] == INT2OID || cfg->hashed_types[i] == INT4OID)
+			{
+				/*
+				 * As a bigint's send format: widening the column (integer
+				 * to bigint) leaves the hashes as they were.
+				 */
+				int64		v = cfg->hashed_types[i] == INT2OID ?
+					DatumGetInt16(values[c]) : DatumGetInt32(values[c]);
+				uint8		buf[12] = {0, 0, 0, 8};
+
+				for (int b = 0; b < 8; b++)
+					buf[4 + b] = (uint8) (((uint64) v) >> (56 - 8 * b));
+				LedgerShaUpdate(&sha, buf, 12);
 				continue;
 			}
 			bytes = SendFunctionCall(&cfg->hashed_send[i], values[c]);

@@ -125,6 +125,7 @@ typedef struct LedgerConfig
 	char	  **hashed_names;
 	AttrNumber *hashed_atts;
 	FmgrInfo   *hashed_send;
+	Oid		   *hashed_types;	/* smallint and integer hash as bigint */
 
 	/* cached plans, run as internal_user */
 	SPIPlanPtr	lock_plan;		/* SELECT ... FOR UPDATE of one head */

@@ -157,3 +157,85 @@ COMMENT ON FUNCTION orm_ext.ledger_on_drop() IS
     'event trigger: when a ledger table is dropped, drops its heads table and registration';
 CREATE EVENT TRIGGER orm_ext_ledger_on_drop ON sql_drop
     EXECUTE FUNCTION orm_ext.ledger_on_drop();
+
+-- Dropping a column a ledger registered (its account, amount, balance, seq
+-- or hash column, or a column its hash chain covers) is refused while the
+-- ledger is attached: the ledger could neither compute nor verify again.
+CREATE FUNCTION orm_ext.ledger_on_drop_column()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT DISTINCT l.ledger, c.name
+        FROM orm_ext.ledgers l
+        JOIN pg_catalog.pg_event_trigger_dropped_objects() d
+          ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+         AND d.objid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
+         AND d.objsubid OPERATOR(pg_catalog.>) 0
+        CROSS JOIN LATERAL pg_catalog.unnest(
+            ARRAY[l.account_column, l.amount_column, l.balance_column, l.seq_column]
+            OPERATOR(pg_catalog.||) pg_catalog.array_remove(ARRAY[l.hash_column], NULL)
+            OPERATOR(pg_catalog.||) COALESCE(l.hashed_columns, '{}'::pg_catalog.name[])) AS c(name)
+        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
+                            AND a.attname OPERATOR(pg_catalog.=) c.name
+                            AND NOT a.attisdropped)
+        LIMIT 1
+    LOOP
+        RAISE EXCEPTION 'cannot drop column % of ledger %', pg_catalog.quote_ident(r.name), r.ledger
+            USING ERRCODE = '2BP01',
+                  DETAIL = 'The ledger''s triggers or its hash chain use the column.',
+                  HINT = 'Detach the ledger first with orm_ext.ledger_detach(); the data stays.';
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION orm_ext.ledger_on_drop_column() IS
+    'event trigger: refuses dropping a column that an attached ledger registered or hashes';
+CREATE EVENT TRIGGER orm_ext_ledger_on_drop_column ON sql_drop
+    EXECUTE FUNCTION orm_ext.ledger_on_drop_column();
+
+-- ALTER TABLE rewrites a table's rows without firing row triggers: a new
+-- column's volatile default, or a column's type change with USING, would
+-- change the rows of an append-only table past its append_only() trigger.
+-- Refused while such a trigger on UPDATE is enabled; a rewrite that only
+-- changes the storage (SET LOGGED, SET ACCESS METHOD) goes through.
+CREATE FUNCTION orm_ext.append_only_on_rewrite()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl pg_catalog.oid := pg_catalog.pg_event_trigger_table_rewrite_oid();
+    reason pg_catalog.int4 := pg_catalog.pg_event_trigger_table_rewrite_reason();
+    trg pg_catalog.name;
+BEGIN
+    -- 2: a default value to fill in; 4: a column's values rewritten
+    IF (reason OPERATOR(pg_catalog.&) 6) OPERATOR(pg_catalog.=) 0 THEN
+        RETURN;
+    END IF;
+    SELECT t.tgname INTO trg
+    FROM pg_catalog.pg_trigger t
+    WHERE t.tgrelid OPERATOR(pg_catalog.=) tbl
+      AND t.tgfoid OPERATOR(pg_catalog.=) 'orm_ext.append_only()'::pg_catalog.regprocedure
+      AND t.tgenabled OPERATOR(pg_catalog.<>) 'D'
+      -- one that refuses UPDATE (TRIGGER_TYPE_UPDATE), not the TRUNCATE one
+      AND (t.tgtype::pg_catalog.int4 OPERATOR(pg_catalog.&) 16) OPERATOR(pg_catalog.<>) 0
+    ORDER BY t.tgname
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot rewrite the rows of append-only table %', tbl::pg_catalog.regclass
+            USING ERRCODE = '23001',
+                  DETAIL = 'ALTER TABLE would change existing rows without firing trigger '
+                           OPERATOR(pg_catalog.||) pg_catalog.quote_ident(trg) OPERATOR(pg_catalog.||) '.',
+                  HINT = 'Disable that trigger for the change if it is intended (ALTER TABLE ... DISABLE TRIGGER), and enable it again after.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION orm_ext.append_only_on_rewrite() IS
+    'event trigger: refuses ALTER TABLE rewrites that change the rows of a table protected by append_only()';
+CREATE EVENT TRIGGER orm_ext_append_only_on_rewrite ON table_rewrite
+    EXECUTE FUNCTION orm_ext.append_only_on_rewrite();
