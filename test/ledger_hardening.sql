@@ -6,7 +6,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(41);
+SELECT plan(43);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -158,6 +158,23 @@ CREATE TABLE "Gen Amount" (acct text NOT NULL, raw numeric NOT NULL, amt numeric
                            bal numeric);
 SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_attach('"Gen Amount"', 'acct', 'amt', 'bal')$$),
           '0A000: generated column "amt" cannot be a ledger column', 'a generated amount column: 0A000');
+
+-- arrays and composites are hashed element by element: a changed element
+-- or field shows
+CREATE TYPE "Mood" AS ENUM ('ok', 'bad');
+CREATE TYPE "Pair" AS (x integer, m "Mood");
+CREATE TABLE "Nested" (acct text NOT NULL, amt bigint NOT NULL, bal bigint, tags "Mood"[], p "Pair",
+                       grid integer[], note text);
+SELECT orm_ext.ledger_attach('"Nested"', 'acct', 'amt', 'bal', hash_chain => true);
+INSERT INTO "Nested" (acct, amt, tags, p, grid, note)
+VALUES ('a', 5, '{ok,NULL}', '(1,ok)', '[0:1]={1,NULL}', 'x'), ('b', 1, '{bad}', '(,)', '{{1,2},{3,4}}', 'y');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Nested"')$$, 'a ledger with arrays and composites verifies');
+ALTER TABLE "Nested" DISABLE TRIGGER orm_ext_append_only;
+UPDATE "Nested" SET p = '(1,bad)' WHERE note = 'x';
+UPDATE "Nested" SET grid = '{{1,2,3,4}}' WHERE note = 'y';
+SELECT set_eq($$SELECT account, entry FROM orm_ext.ledger_verify('"Nested"')$$,
+              $$VALUES ('a', '1'), ('b', '1')$$,
+              'a changed field, and the same elements in another shape, are reported');
 
 -------------------------------------------------------------------------------
 -- digests match accounts whatever the session's settings

@@ -488,6 +488,7 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 		cfg->hashed_atts = palloc(sizeof(AttrNumber) * nelems);
 		cfg->hashed_send = palloc(sizeof(FmgrInfo) * nelems);
 		cfg->hashed_types = palloc(sizeof(Oid) * nelems);
+		cfg->hashed_nested = palloc(sizeof(bool) * nelems);
 		for (int i = 0; i < nelems; i++)
 		{
 			Oid			type;
@@ -498,6 +499,8 @@ LedgerConfigBuild(LedgerConfig *cfg, bool *found_in_registry)
 			cfg->hashed_atts[i] = LedgerColumn(cfg, cfg->hashed_names[i]);
 			type = get_atttype(cfg->relid, cfg->hashed_atts[i]);
 			cfg->hashed_types[i] = getBaseType(type);
+			cfg->hashed_nested[i] = type_is_array(cfg->hashed_types[i]) ||
+				type_is_rowtype(cfg->hashed_types[i]);
 			getTypeBinaryOutputInfo(type, &sendfn, &isvarlena);
 			fmgr_info_cxt(sendfn, &cfg->hashed_send[i], cfg->cxt);
 		}
@@ -869,6 +872,124 @@ LedgerShaFree(LedgerSha *sha)
 #endif
 }
 
+static void
+LedgerAppendUint32(StringInfo buf, uint32 v)
+{
+	char		b[4] = {(v >> 24) & 0xFF, (v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF};
+
+	appendBinaryStringInfo(buf, b, 4);
+}
+
+/* A value as the hash takes it, length-prefixed, or the NULL marker. */
+static void
+LedgerEncodeField(StringInfo buf, Oid type, Datum value, bool isnull)
+{
+	StringInfoData enc;
+
+	if (isnull)
+	{
+		LedgerAppendUint32(buf, 0xFFFFFFFF);
+		return;
+	}
+	initStringInfo(&enc);
+	LedgerEncodeValue(&enc, type, value);
+	LedgerAppendUint32(buf, (uint32) enc.len);
+	appendBinaryStringInfo(buf, enc.data, enc.len);
+	pfree(enc.data);
+}
+
+/*
+ * A value in the hash's encoding: its binary send form, except that a
+ * smallint or an integer takes a bigint's, and that arrays and composites,
+ * whose send forms name their element and field types by OID (which a
+ * restore renumbers for the types a database defines), are taken apart:
+ *
+ *	array:	   number of dimensions, each one's length and lower bound, then
+ *			   each element (length-prefixed, or the NULL marker);
+ *	composite: number of (not dropped) fields, then each field likewise.
+ *
+ * All integers 4 bytes big-endian.  Domains are encoded as their base type.
+ */
+void
+LedgerEncodeValue(StringInfo buf, Oid type, Datum value)
+{
+	Oid			base = getBaseType(type);
+
+	check_stack_depth();
+	if (base == INT2OID || base == INT4OID)
+	{
+		int64		v = base == INT2OID ? DatumGetInt16(value) : DatumGetInt32(value);
+		char		b[8];
+
+		for (int i = 0; i < 8; i++)
+			b[i] = (char) (((uint64) v) >> (56 - 8 * i));
+		appendBinaryStringInfo(buf, b, 8);
+	}
+	else if (type_is_array(base))
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(value);
+		Oid			elemtype = ARR_ELEMTYPE(arr);
+		int			ndim = ARR_NDIM(arr);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		LedgerAppendUint32(buf, (uint32) ndim);
+		for (int d = 0; d < ndim; d++)
+		{
+			LedgerAppendUint32(buf, (uint32) ARR_DIMS(arr)[d]);
+			LedgerAppendUint32(buf, (uint32) ARR_LBOUND(arr)[d]);
+		}
+		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, elemtype, typlen, typbyval, typalign,
+						  &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+			LedgerEncodeField(buf, elemtype, elems[i], nulls[i]);
+	}
+	else if (type_is_rowtype(base))
+	{
+		HeapTupleHeader td = DatumGetHeapTupleHeader(value);
+		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(td),
+												  HeapTupleHeaderGetTypMod(td));
+		HeapTupleData tuple;
+		Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+		bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+		uint32		nfields = 0;
+
+		tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = td;
+		heap_deform_tuple(&tuple, desc, values, nulls);
+		for (int i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				nfields++;
+		LedgerAppendUint32(buf, nfields);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			if (TupleDescAttr(desc, i)->attisdropped)
+				continue;
+			LedgerEncodeField(buf, TupleDescAttr(desc, i)->atttypid,
+							  values[i], nulls[i]);
+		}
+		ReleaseTupleDesc(desc);
+	}
+	else
+	{
+		Oid			sendfn;
+		bool		isvarlena;
+		bytea	   *bytes;
+
+		getTypeBinaryOutputInfo(base, &sendfn, &isvarlena);
+		bytes = OidSendFunctionCall(sendfn, value);
+		appendBinaryStringInfo(buf, VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ);
+		pfree(bytes);
+	}
+}
+
 /*
  * The hash of one ledger entry:
  *
@@ -877,7 +998,8 @@ LedgerShaFree(LedgerSha *sha)
  *				  NULL:	 the 4 bytes FF FF FF FF
  *				  else:	 its binary send form, as a 4-byte big-endian length
  *						 followed by the bytes; a smallint or an integer (or a
- *						 domain over one) in the form of a bigint )
+ *						 domain over one) in the form of a bigint, an array
+ *						 or a composite taken apart (LedgerEncodeValue) )
  *
  * The binary send form is what COPY BINARY and the wire protocol carry: it
  * depends on the values only, not on DateStyle, TimeZone, extra_float_digits
@@ -918,19 +1040,21 @@ LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash, Datum *values,
 				LedgerShaUpdate(&sha, null_marker, 4);
 				continue;
 			}
-			if (cfg->hashed_types[i] == INT2OID || cfg->hashed_types[i] == INT4OID)
+			if (cfg->hashed_nested[i] ||
+				cfg->hashed_types[i] == INT2OID || cfg->hashed_types[i] == INT4OID)
 			{
-				/*
-				 * As a bigint's send format: widening the column (integer
-				 * to bigint) leaves the hashes as they were.
-				 */
-				int64		v = cfg->hashed_types[i] == INT2OID ?
-					DatumGetInt16(values[c]) : DatumGetInt32(values[c]);
-				uint8		buf[12] = {0, 0, 0, 8};
+				StringInfoData enc;
 
-				for (int b = 0; b < 8; b++)
-					buf[4 + b] = (uint8) (((uint64) v) >> (56 - 8 * b));
-				LedgerShaUpdate(&sha, buf, 12);
+				initStringInfo(&enc);
+				LedgerEncodeValue(&enc, cfg->hashed_types[i], values[c]);
+				len = enc.len;
+				lenbuf[0] = (len >> 24) & 0xFF;
+				lenbuf[1] = (len >> 16) & 0xFF;
+				lenbuf[2] = (len >> 8) & 0xFF;
+				lenbuf[3] = len & 0xFF;
+				LedgerShaUpdate(&sha, lenbuf, 4);
+				LedgerShaUpdate(&sha, (uint8 *) enc.data, len);
+				pfree(enc.data);
 				continue;
 			}
 			bytes = SendFunctionCall(&cfg->hashed_send[i], values[c]);

@@ -125,7 +125,10 @@ typedef struct LedgerConfig
 	char	  **hashed_names;
 	AttrNumber *hashed_atts;
 	FmgrInfo   *hashed_send;
-	Oid		   *hashed_types;	/* smallint and integer hash as bigint */
+	Oid		   *hashed_types;	/* base types: smallint and integer hash as
+								 * bigint */
+	bool	   *hashed_nested;	/* an array or a composite: hashed element
+								 * by element (LedgerEncodeValue) */
 
 	/* cached plans, run as internal_user */
 	SPIPlanPtr	lock_plan;		/* SELECT ... FOR UPDATE of one head */
@@ -187,6 +190,7 @@ extern Datum LedgerBalanceZero(LedgerConfig *cfg);
 extern Datum LedgerToNumeric(Datum value, Oid type);
 extern int64 LedgerDatumToInt64(Datum d, Oid type);
 extern bool LedgerNumericIsFinite(Datum d);
+extern void LedgerEncodeValue(StringInfo buf, Oid type, Datum value);
 extern Datum LedgerNumericZero(void);
 extern void LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash,
 						  Datum *values, bool *nulls, const int *colmap,
