@@ -219,13 +219,17 @@ typedef struct HoistContext
 	List	   *calls;			/* deparsed text of each hoisted call */
 } HoistContext;
 
-/* true when the tree reads a column of the row, or holds a sub-select */
+/*
+ * true when the tree reads a column of the row, holds a sub-select, or reads
+ * the value a CASE or an array coercion is working on (CaseTestExpr: that
+ * value comes from the enclosing expression, which may be the row's)
+ */
 static bool
 row_dependent_walker(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, Var) || IsA(node, SubLink))
+	if (IsA(node, Var) || IsA(node, SubLink) || IsA(node, CaseTestExpr))
 		return true;
 	return expression_tree_walker(node, row_dependent_walker, context);
 }
@@ -288,6 +292,14 @@ hoist_mutator(Node *node, HoistContext *ctx)
 		return NULL;
 	if (IsA(node, SubLink))
 		return node;
+
+	/*
+	 * The mutator also visits parts that are not expressions of their own:
+	 * the lists of a row comparison, of subscripts or of xmlattributes, and
+	 * the WHEN arms of a CASE.  Only what they hold can be hoisted.
+	 */
+	if (IsA(node, List) || IsA(node, CaseWhen))
+		return expression_tree_mutator(node, hoist_mutator, ctx);
 	if (IsHoistable(node))
 	{
 		Param	   *param = makeNode(Param);

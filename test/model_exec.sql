@@ -14,7 +14,7 @@
 -- Roles made here start with model_exec_ and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(125);
+SELECT plan(130);
 SET LOCAL client_min_messages = warning;
 SET LOCAL enable_indexscan = off;
 SET LOCAL enable_bitmapscan = off;
@@ -468,6 +468,28 @@ SELECT is(row_to_json(exec.tr_upsert(1, 'tee2', 'arr2'))::text, '{"id":1,"t":"te
 SELECT is(orm_ext.model_row_query('SELECT $1::uuid', NULL::uuid, '00000000-0000-7000-8000-000000000001'::text),
           '00000000-0000-7000-8000-000000000001'::uuid, 'a uuid result (fixed length, by reference)');
 SELECT is(orm_ext.model_row_query('SELECT $1 + 1', NULL::integer, 41), 42, 'an integer result (by value)');
+
+-- keys of a polymorphic operator class (enum, range): a key of another
+-- concrete type never reaches the index, the statement decides; an untyped
+-- parameter type checks as text
+CREATE TABLE "Range Keys" (r int4range PRIMARY KEY, v text);
+INSERT INTO "Range Keys" VALUES ('[1,5)', 'a');
+CREATE TYPE "E one" AS ENUM ('a', 'b', 'c');
+CREATE TYPE "E two" AS ENUM ('x');
+CREATE TABLE "Enum Keys" (e "E one" PRIMARY KEY);
+INSERT INTO "Enum Keys" VALUES ('a'), ('b'), ('c');
+SELECT throws_ok($$SELECT orm_ext.model_row_get('SELECT 1', '"Range Keys"', NULL, NULL::"Range Keys", '[1,5)'::int8range)$$,
+                 '42804', NULL, 'model_row_get: a key of another range type falls back to the statement');
+SELECT is(orm_ext.model_row_get('SELECT * FROM "Range Keys" WHERE r = $1', '"Range Keys"', NULL,
+                                NULL::"Range Keys", '[1,5)'::int4range),
+          ROW('[1,5)'::int4range, 'a')::"Range Keys", 'a key of the column''s range type is found');
+SELECT throws_ok($$SELECT orm_ext.model_row_get('SELECT 1', '"Enum Keys"', NULL, NULL::"Enum Keys", 'x'::"E two")$$,
+                 '42804', NULL, 'a key of another enum type falls back to the statement');
+SELECT is(orm_ext.model_row_get('SELECT * FROM "Enum Keys" WHERE e = $1', '"Enum Keys"', NULL,
+                                NULL::"Enum Keys", 'b'::"E one"),
+          ROW('b')::"Enum Keys", 'a key of the column''s enum type is found');
+SELECT lives_ok($$SELECT orm_ext.model_statement_check('SELECT $2', '{int4,unknown}'::regtype[])$$,
+                'model_statement_check takes an unknown parameter type as text');
 
 SELECT * FROM finish();
 ROLLBACK;

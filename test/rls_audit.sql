@@ -7,7 +7,7 @@
 -- rls_policy_name.  Roles start with tap_aud and disappear with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(104);
+SELECT plan(107);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/detail_of.sql
@@ -532,6 +532,36 @@ SELECT is(orm_ext.rls_policy_name(), 'orm_ext_tenant_isolation'::name, 'rls_poli
 SELECT is((SELECT provolatile::text FROM pg_proc WHERE oid = 'orm_ext.rls_policy_name()'::regprocedure), 'i',
           'and IMMUTABLE');
 SELECT throws_ok($$SELECT orm_ext.rls_policy_name('x')$$, '42883', NULL, 'rls_policy_name takes no argument: 42883');
+
+-- expressions whose parts are not expressions of their own (CASE arms, the
+-- lists of a row comparison, subscripts, xmlattributes) and the element
+-- expression of an array cast: analysed, never XX000
+CREATE TABLE "Aud shapes"."Odd ""Exprs""" (id int, tenant int, v text, tags text[]);
+ALTER TABLE "Aud shapes"."Odd ""Exprs""" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY o_case ON "Aud shapes"."Odd ""Exprs""" USING (CASE WHEN tenant = 1 THEN true ELSE false END);
+CREATE POLICY o_case_call ON "Aud shapes"."Odd ""Exprs""" USING (CASE WHEN current_setting('app.x') = 'y' THEN tenant = 1 ELSE false END);
+CREATE POLICY o_simple_case ON "Aud shapes"."Odd ""Exprs""" USING (CASE tenant WHEN 1 THEN true ELSE false END);
+CREATE POLICY o_row ON "Aud shapes"."Odd ""Exprs""" USING ((tenant, v) < (current_setting('app.t')::int, 'x'));
+CREATE POLICY o_subscript ON "Aud shapes"."Odd ""Exprs""" USING (tags[current_setting('app.i')::int] = 'a');
+CREATE POLICY o_xml ON "Aud shapes"."Odd ""Exprs""" USING (xmlelement(name a, xmlattributes(current_setting('app.x') AS b), v) IS NOT NULL);
+CREATE POLICY o_array_cast ON "Aud shapes"."Odd ""Exprs""" USING (tags::timestamptz[] IS NOT NULL);
+SELECT results_eq(
+    $$SELECT polname::text COLLATE "default", orm_ext.rls_expr_row_calls(polqual, polrelid) COLLATE "default"
+        FROM pg_policy WHERE polrelid = '"Aud shapes"."Odd ""Exprs"""'::regclass ORDER BY polname$$,
+    $$VALUES ('o_array_cast', '{}'::text[]),
+             ('o_case', '{}'),
+             ('o_case_call', ARRAY['(current_setting(''app.x''::text) = ''y''::text)']),
+             ('o_row', ARRAY['(current_setting(''app.t''::text))::integer']),
+             ('o_simple_case', '{}'),
+             ('o_subscript', ARRAY['(current_setting(''app.i''::text))::integer']),
+             ('o_xml', ARRAY['current_setting(''app.x''::text)'])$$,
+    'CASE, row comparisons, subscripts, xmlattributes and array casts: the calls inside them, no XX000');
+SELECT is((SELECT orm_ext.rls_expr_hoisted(polqual, polrelid) FROM pg_policy WHERE polname = 'o_row'),
+          '(ROW(tenant, v) < ROW((SELECT (current_setting(''app.t''::text))::integer), ''x''::text))',
+          'the hoisted row comparison');
+SELECT is((SELECT count(*)::int FROM orm_ext.rls_audit()
+            WHERE object LIKE 'policy %Odd%' AND fix NOT LIKE '%USING (%'),
+          0, 'rls_audit runs over them, every fix with a USING clause');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -563,8 +563,16 @@ ModelFastGet(FunctionCallInfo fcinfo, Oid relid, const char *deleted,
 		Oid			opcintype = idx->rd_opcintype[i];
 		Oid			eqop;
 
-		if (idx->rd_index->indkey.values[i] == 0 ||
-			!OidIsValid(argtype) || !IsBinaryCoercible(argtype, opcintype))
+		if (idx->rd_index->indkey.values[i] == 0 || !OidIsValid(argtype))
+			goto done;
+
+		/*
+		 * A polymorphic operator class (enum, range, array) compares values
+		 * of one concrete type: the key must have the column's own type.
+		 */
+		if (IsPolymorphicType(opcintype) ?
+			argtype != TupleDescAttr(RelationGetDescr(idx), i)->atttypid :
+			!IsBinaryCoercible(argtype, opcintype))
 			goto done;
 		eqop = get_opfamily_member(idx->rd_opfamily[i], opcintype, opcintype,
 								   BTEqualStrategyNumber);
@@ -697,6 +705,9 @@ orm_ext_model_statement_check(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("model_statement_check: argtypes must not contain NULL")));
 		argtypes[i] = DatumGetObjectId(elems[i]);
+		/* as model_row_query and model_row_exec pass an untyped literal */
+		if (argtypes[i] == UNKNOWNOID)
+			argtypes[i] = TEXTOID;
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
