@@ -42,7 +42,7 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
 -- the ledger functions check the caller's rights on the table themselves
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                 WHERE p.pronamespace = 'orm_ext'::regnamespace
-                  AND p.proname LIKE 'ledger%' AND p.proname <> 'ledger_on_drop'
+                  AND p.proname LIKE 'ledger%' AND p.proname NOT IN ('ledger_on_drop', 'ledger_on_drop_column')
                   AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                 ORDER BY 1),
           ARRAY[]::text[], 'PUBLIC may execute every ledger function');
@@ -54,12 +54,15 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                   AND (p.prosecdef OR NOT has_function_privilege('public', p.oid, 'EXECUTE'))
                 ORDER BY 1),
           ARRAY[]::text[], 'PUBLIC may execute every RLS function, and none is SECURITY DEFINER');
-SELECT ok(NOT has_function_privilege('public', 'orm_ext.ledger_on_drop()', 'EXECUTE'),
-          'the event trigger function ledger_on_drop() is not executable by PUBLIC');
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
+                WHERE p.pronamespace = 'orm_ext'::regnamespace AND p.prosecdef
+                  AND has_function_privilege('public', p.oid, 'EXECUTE') ORDER BY 1),
+          ARRAY[]::text[],
+          'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                 WHERE p.pronamespace = 'orm_ext'::regnamespace AND p.prosecdef ORDER BY 1),
-          ARRAY['orm_ext.ledger_on_drop()'],
-          'ledger_on_drop() is the only SECURITY DEFINER function (docs/security.md)');
+          ARRAY['orm_ext.append_only_on_rewrite()', 'orm_ext.ledger_on_drop()', 'orm_ext.ledger_on_drop_column()'],
+          'the ledger''s three event trigger functions are the only SECURITY DEFINER functions (docs/security.md)');
 
 -- a plain role, with no grants of its own, can use them
 CREATE ROLE orm_ext_catalog_plain NOLOGIN;

@@ -6,7 +6,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(43);
+SELECT plan(48);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -114,12 +114,17 @@ ALTER TABLE "Widen" ENABLE ALWAYS TRIGGER orm_ext_append_only;
 SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Widen"')$$,
                 'integer to bigint and smallint to integer: the hashes still verify');
 SELECT is(pg_temp.error_of($$ALTER TABLE "Widen" DROP COLUMN note$$),
-          '2BP01: cannot drop column note of ledger public."Widen"', 'dropping a hashed column: 2BP01');
+          '2BP01: cannot drop column "note" of ledger public."Widen"', 'dropping a hashed column: 2BP01');
 SELECT is(pg_temp.error_of($$ALTER TABLE "Widen" DROP COLUMN "select"$$),
-          '2BP01: cannot drop column "select" of ledger public."Widen"', 'a hostile name is quoted');
+          '2BP01: cannot drop column "select" of ledger public."Widen"', 'a hostile name');
 SELECT is(pg_temp.error_of($$ALTER TABLE "Widen" DROP COLUMN entry_seq$$),
-          '2BP01: cannot drop column entry_seq of ledger public."Widen"', 'dropping the seq column: 2BP01');
+          '2BP01: cannot drop column "entry_seq" of ledger public."Widen"', 'dropping the seq column: 2BP01');
 SELECT lives_ok($$ALTER TABLE "Widen" DROP COLUMN later$$, 'a column added after the attach may go');
+ALTER TABLE "Widen" ADD COLUMN later2 text;
+ALTER TABLE "Widen" RENAME COLUMN bal TO "Bal x";
+SELECT lives_ok($$ALTER TABLE "Widen" DROP COLUMN later2$$,
+                'even while a registered column is renamed away: only the dropped column counts');
+ALTER TABLE "Widen" RENAME COLUMN "Bal x" TO bal;
 SELECT lives_ok($$SELECT orm_ext.ledger_detach('"Widen"')$$, 'after a detach');
 SELECT lives_ok($$ALTER TABLE "Widen" DROP COLUMN note$$, 'so may the others');
 
@@ -232,6 +237,44 @@ SELECT is((SELECT b FROM (SELECT orm_ext.ledger_balance('"Per Row"', 1) AS b,
                                  orm_ext.ledger_post('"Per Row"', '[{"acct": 1, "amt": 7.25}]') AS p) s),
           1500::numeric, 'ledger_balance next to a ledger_post in one query keeps its value');
 SELECT is(orm_ext.ledger_balance('"Per Row"', 1), 1507.25::numeric, 'which then took effect');
+
+-------------------------------------------------------------------------------
+-- nested subtransactions inside one INSERT: an inner statement's write-back
+-- touches heads the outer statement computed; the undo records that follow
+-- must never share a value they both free
+CREATE TABLE "Nest Led" (id bigserial PRIMARY KEY, account text NOT NULL, amount numeric NOT NULL,
+                         balance numeric);
+SELECT orm_ext.ledger_attach('"Nest Led"', 'account', 'amount', 'balance');
+CREATE FUNCTION pg_temp.nest_amount(n integer, inner_fails boolean) RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+    IF n = 3 THEN
+        BEGIN
+            INSERT INTO "Nest Led" (account, amount) VALUES ('b', 1);
+            BEGIN
+                INSERT INTO "Nest Led" (account, amount) VALUES ('a', 100);
+                IF inner_fails THEN
+                    PERFORM 1 / 0;
+                END IF;
+            EXCEPTION WHEN division_by_zero THEN NULL;
+            END;
+            RAISE EXCEPTION 'roll back the outer block';
+        EXCEPTION WHEN raise_exception THEN NULL;
+        END;
+    END IF;
+    RETURN 1.5;
+END $$;
+SELECT lives_ok($$INSERT INTO "Nest Led" (account, amount)
+                  SELECT acct, pg_temp.nest_amount(n, false)
+                  FROM (VALUES (1, 'a'), (2, 'a'), (3, 'a'), (4, 'c'), (5, 'c'), (6, 'a'), (7, 'c')) v(n, acct)$$,
+                'an inner block that commits inside an outer one that rolls back');
+SELECT lives_ok($$INSERT INTO "Nest Led" (account, amount)
+                  SELECT acct, pg_temp.nest_amount(n, true)
+                  FROM (VALUES (1, 'a'), (2, 'a'), (3, 'a'), (4, 'c'), (5, 'c'), (6, 'a'), (7, 'c')) v(n, acct)$$,
+                'an inner block that rolls back inside an outer one that rolls back');
+SELECT results_eq($$SELECT account, orm_ext.ledger_balance('"Nest Led"', account) FROM (VALUES ('a'), ('b'), ('c')) v(account)$$,
+                  $$VALUES ('a', 12.0), ('b', 0), ('c', 9.0)$$,
+                  'only the outer statements'' rows count');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Nest Led"')$$, 'and the ledger verifies');
 
 SELECT * FROM finish();
 ROLLBACK;

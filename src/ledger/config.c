@@ -47,7 +47,7 @@ static HTAB *LedgerConfigHash = NULL;
  * (or a cache reset, relid = InvalidOid) makes the cached config stale.  Only
  * mark it here; the rebuild happens on next use, outside the callback.
  */
-/* invalidations seen; a config built across one is not kept valid */
+/* invalidations of configs; a config built across one is not kept valid */
 static uint64 LedgerConfigInvalidations = 0;
 
 static void
@@ -56,7 +56,6 @@ LedgerConfigInvalidate(Datum arg, Oid relid)
 	HASH_SEQ_STATUS status;
 	LedgerConfig *cfg;
 
-	LedgerConfigInvalidations++;
 	if (LedgerConfigHash == NULL)
 		return;
 
@@ -65,7 +64,10 @@ LedgerConfigInvalidate(Datum arg, Oid relid)
 	{
 		if (relid == InvalidOid || cfg->relid == relid ||
 			cfg->heads_relid == relid)
+		{
 			cfg->valid = false;
+			LedgerConfigInvalidations++;
+		}
 	}
 }
 

@@ -141,6 +141,8 @@ typedef struct LedgerUndo
 	SubTransactionId subid;		/* the subtransaction that changed it */
 	SubTransactionId prev_level;
 	Datum		balance;
+	bool		balance_owned;	/* the record frees balance; else an older
+								 * record does */
 	bool		dirty;
 	bool		needs_check;
 	bool		has_hash;
@@ -278,7 +280,8 @@ LedgerHeadTouch(LedgerXactLedger *xl, LedgerHead *h)
 	u->head = h;
 	u->subid = cur;
 	u->prev_level = h->level_subid;
-	u->balance = h->balance;	/* the record now owns this value */
+	u->balance = h->balance;	/* the record owns this value if the head did */
+	u->balance_owned = h->balance_owned;
 	u->dirty = h->dirty;
 	u->needs_check = h->needs_check;
 	u->has_hash = h->has_hash;
@@ -417,7 +420,7 @@ LedgerHeadsDirectCheck(LedgerConfig *cfg, Relation rel)
 	for (int i = 0; i < 4; i++)
 		if (TupleDescAttr(desc, i)->attisdropped)
 			return false;
-	if (TupleDescAttr(desc, 0)->atttypid != cfg->account_type ||
+	if (getBaseType(TupleDescAttr(desc, 0)->atttypid) != getBaseType(cfg->account_type) ||
 		TupleDescAttr(desc, 1)->atttypid != cfg->balance_type ||
 		TupleDescAttr(desc, 1)->atttypmod != cfg->balance_typmod ||
 		TupleDescAttr(desc, 2)->atttypid != INT8OID ||
@@ -1190,11 +1193,17 @@ LedgerUndoFold(SubTransactionId mySubid, SubTransactionId parentSubid)
 		h->level_subid = parentSubid;
 		if (parentSubid == TopSubTransactionId || u->prev_level == parentSubid)
 		{
-			/* the value the record owned goes back to the head, or away */
-			if (h->balance == u->balance)
-				h->balance_owned = true;
-			else if (!h->balance_byval)
-				pfree(DatumGetPointer(u->balance));
+			/*
+			 * A value the record owned goes back to the head, or away; one
+			 * an older record owns stays with that record.
+			 */
+			if (u->balance_owned)
+			{
+				if (h->balance == u->balance)
+					h->balance_owned = true;
+				else if (!h->balance_byval)
+					pfree(DatumGetPointer(u->balance));
+			}
 			continue;
 		}
 		u->subid = parentSubid;
@@ -1230,7 +1239,7 @@ LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 			h->balance != u->balance)
 			pfree(DatumGetPointer(h->balance));
 		h->balance = u->balance;
-		h->balance_owned = true;
+		h->balance_owned = u->balance_owned;
 		h->dirty = u->dirty;
 		h->needs_check = u->needs_check;
 		h->has_hash = u->has_hash;

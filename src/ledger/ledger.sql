@@ -161,38 +161,41 @@ CREATE EVENT TRIGGER orm_ext_ledger_on_drop ON sql_drop
 -- Dropping a column a ledger registered (its account, amount, balance, seq
 -- or hash column, or a column its hash chain covers) is refused while the
 -- ledger is attached: the ledger could neither compute nor verify again.
+-- SECURITY DEFINER, like the other event triggers of the ledger, so that
+-- DDL of roles that may not use schema orm_ext never fails here; it reads
+-- the catalogs and the registry only.
 CREATE FUNCTION orm_ext.ledger_on_drop_column()
 RETURNS event_trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r record;
 BEGIN
+    -- a dropped column's identity keeps its name: schema, table, column
     FOR r IN
-        SELECT DISTINCT l.ledger, c.name
+        SELECT l.ledger, d.address_names[3] AS name
         FROM orm_ext.ledgers l
         JOIN pg_catalog.pg_event_trigger_dropped_objects() d
           ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
          AND d.objid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
          AND d.objsubid OPERATOR(pg_catalog.>) 0
-        CROSS JOIN LATERAL pg_catalog.unnest(
-            ARRAY[l.account_column, l.amount_column, l.balance_column, l.seq_column]
-            OPERATOR(pg_catalog.||) pg_catalog.array_remove(ARRAY[l.hash_column], NULL)
-            OPERATOR(pg_catalog.||) COALESCE(l.hashed_columns, '{}'::pg_catalog.name[])) AS c(name)
-        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                          WHERE a.attrelid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
-                            AND a.attname OPERATOR(pg_catalog.=) c.name
-                            AND NOT a.attisdropped)
+        WHERE d.address_names[3] OPERATOR(pg_catalog.=) ANY (
+            ARRAY[l.account_column, l.amount_column, l.balance_column, l.seq_column]::pg_catalog.text[]
+            OPERATOR(pg_catalog.||) pg_catalog.array_remove(ARRAY[l.hash_column], NULL)::pg_catalog.text[]
+            OPERATOR(pg_catalog.||) COALESCE(l.hashed_columns, '{}'::pg_catalog.name[])::pg_catalog.text[])
+        ORDER BY d.objsubid
         LIMIT 1
     LOOP
-        RAISE EXCEPTION 'cannot drop column % of ledger %', pg_catalog.quote_ident(r.name), r.ledger
+        RAISE EXCEPTION 'cannot drop column "%" of ledger %', r.name, r.ledger
             USING ERRCODE = '2BP01',
                   DETAIL = 'The ledger''s triggers or its hash chain use the column.',
                   HINT = 'Detach the ledger first with orm_ext.ledger_detach(); the data stays.';
     END LOOP;
 END
 $$;
+REVOKE ALL ON FUNCTION orm_ext.ledger_on_drop_column() FROM PUBLIC;
 COMMENT ON FUNCTION orm_ext.ledger_on_drop_column() IS
     'event trigger: refuses dropping a column that an attached ledger registered or hashes';
 CREATE EVENT TRIGGER orm_ext_ledger_on_drop_column ON sql_drop
@@ -203,9 +206,11 @@ CREATE EVENT TRIGGER orm_ext_ledger_on_drop_column ON sql_drop
 -- change the rows of an append-only table past its append_only() trigger.
 -- Refused while such a trigger on UPDATE is enabled; a rewrite that only
 -- changes the storage (SET LOGGED, SET ACCESS METHOD) goes through.
+-- SECURITY DEFINER for the reason given above.
 CREATE FUNCTION orm_ext.append_only_on_rewrite()
 RETURNS event_trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -235,6 +240,7 @@ BEGIN
     END IF;
 END
 $$;
+REVOKE ALL ON FUNCTION orm_ext.append_only_on_rewrite() FROM PUBLIC;
 COMMENT ON FUNCTION orm_ext.append_only_on_rewrite() IS
     'event trigger: refuses ALTER TABLE rewrites that change the rows of a table protected by append_only()';
 CREATE EVENT TRIGGER orm_ext_append_only_on_rewrite ON table_rewrite
