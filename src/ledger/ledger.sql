@@ -128,6 +128,9 @@ COMMENT ON FUNCTION orm_ext.ledger_digest(pg_catalog.regclass) IS
     'the per-account heads of a ledger and a root hash over them, to keep outside the database';
 
 -- Dropping a ledger table drops its heads table and registration with it.
+-- Dropping a column an attached ledger registered (its account, amount,
+-- balance, seq or hash column, or a column its hash chain covers) is
+-- refused: the ledger could neither compute nor verify again.
 CREATE FUNCTION orm_ext.ledger_on_drop()
 RETURNS event_trigger
 LANGUAGE plpgsql
@@ -138,13 +141,29 @@ DECLARE
     r record;
 BEGIN
     FOR r IN
-        SELECT l.ledger::pg_catalog.oid AS ledger, l.heads::pg_catalog.oid AS heads
+        SELECT l.ledger::pg_catalog.oid AS ledger, l.heads::pg_catalog.oid AS heads,
+               d.objsubid, d.address_names,
+               ARRAY[l.account_column, l.amount_column, l.balance_column, l.seq_column]::pg_catalog.text[]
+               OPERATOR(pg_catalog.||) pg_catalog.array_remove(ARRAY[l.hash_column], NULL)::pg_catalog.text[]
+               OPERATOR(pg_catalog.||) COALESCE(l.hashed_columns, '{}'::pg_catalog.name[])::pg_catalog.text[]
+                   AS used
         FROM orm_ext.ledgers l
         JOIN pg_catalog.pg_event_trigger_dropped_objects() d
           ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
          AND d.objid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
-         AND d.objsubid OPERATOR(pg_catalog.=) 0
+        -- columns first: a refusal must come before any registration goes
+        ORDER BY d.objsubid DESC
     LOOP
+        IF r.objsubid OPERATOR(pg_catalog.>) 0 THEN
+            -- a dropped column's identity keeps its name: schema, table, column
+            IF r.address_names[3] OPERATOR(pg_catalog.=) ANY (r.used) THEN
+                RAISE EXCEPTION 'cannot drop column "%" of ledger %', r.address_names[3], r.ledger::pg_catalog.regclass
+                    USING ERRCODE = '2BP01',
+                          DETAIL = 'The ledger''s triggers or its hash chain use the column.',
+                          HINT = 'Detach the ledger first with orm_ext.ledger_detach(); the data stays.';
+            END IF;
+            CONTINUE;
+        END IF;
         DELETE FROM orm_ext.ledgers WHERE ledger::pg_catalog.oid OPERATOR(pg_catalog.=) r.ledger;
         IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) r.heads) THEN
             EXECUTE pg_catalog.format('DROP TABLE %s', r.heads::pg_catalog.regclass);
@@ -154,59 +173,17 @@ END
 $$;
 REVOKE ALL ON FUNCTION orm_ext.ledger_on_drop() FROM PUBLIC;
 COMMENT ON FUNCTION orm_ext.ledger_on_drop() IS
-    'event trigger: when a ledger table is dropped, drops its heads table and registration';
+    'event trigger: when a ledger table is dropped, drops its heads table and registration; refuses dropping a column an attached ledger registered or hashes';
 CREATE EVENT TRIGGER orm_ext_ledger_on_drop ON sql_drop
     EXECUTE FUNCTION orm_ext.ledger_on_drop();
-
--- Dropping a column a ledger registered (its account, amount, balance, seq
--- or hash column, or a column its hash chain covers) is refused while the
--- ledger is attached: the ledger could neither compute nor verify again.
--- SECURITY DEFINER, like the other event triggers of the ledger, so that
--- DDL of roles that may not use schema orm_ext never fails here; it reads
--- the catalogs and the registry only.
-CREATE FUNCTION orm_ext.ledger_on_drop_column()
-RETURNS event_trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    r record;
-BEGIN
-    -- a dropped column's identity keeps its name: schema, table, column
-    FOR r IN
-        SELECT l.ledger, d.address_names[3] AS name
-        FROM orm_ext.ledgers l
-        JOIN pg_catalog.pg_event_trigger_dropped_objects() d
-          ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-         AND d.objid OPERATOR(pg_catalog.=) l.ledger::pg_catalog.oid
-         AND d.objsubid OPERATOR(pg_catalog.>) 0
-        WHERE d.address_names[3] OPERATOR(pg_catalog.=) ANY (
-            ARRAY[l.account_column, l.amount_column, l.balance_column, l.seq_column]::pg_catalog.text[]
-            OPERATOR(pg_catalog.||) pg_catalog.array_remove(ARRAY[l.hash_column], NULL)::pg_catalog.text[]
-            OPERATOR(pg_catalog.||) COALESCE(l.hashed_columns, '{}'::pg_catalog.name[])::pg_catalog.text[])
-        ORDER BY d.objsubid
-        LIMIT 1
-    LOOP
-        RAISE EXCEPTION 'cannot drop column "%" of ledger %', r.name, r.ledger
-            USING ERRCODE = '2BP01',
-                  DETAIL = 'The ledger''s triggers or its hash chain use the column.',
-                  HINT = 'Detach the ledger first with orm_ext.ledger_detach(); the data stays.';
-    END LOOP;
-END
-$$;
-REVOKE ALL ON FUNCTION orm_ext.ledger_on_drop_column() FROM PUBLIC;
-COMMENT ON FUNCTION orm_ext.ledger_on_drop_column() IS
-    'event trigger: refuses dropping a column that an attached ledger registered or hashes';
-CREATE EVENT TRIGGER orm_ext_ledger_on_drop_column ON sql_drop
-    EXECUTE FUNCTION orm_ext.ledger_on_drop_column();
 
 -- ALTER TABLE rewrites a table's rows without firing row triggers: a new
 -- column's volatile default, or a column's type change with USING, would
 -- change the rows of an append-only table past its append_only() trigger.
 -- Refused while such a trigger on UPDATE is enabled; a rewrite that only
 -- changes the storage (SET LOGGED, SET ACCESS METHOD) goes through.
--- SECURITY DEFINER for the reason given above.
+-- SECURITY DEFINER, like ledger_on_drop(), so that DDL of roles that may not
+-- use schema orm_ext never fails here; it reads the catalogs only.
 CREATE FUNCTION orm_ext.append_only_on_rewrite()
 RETURNS event_trigger
 LANGUAGE plpgsql
