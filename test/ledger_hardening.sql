@@ -6,7 +6,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(48);
+SELECT plan(51);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -95,6 +95,11 @@ SELECT is(pg_temp.error_of($$INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 1
           '55000: amount column "amt" of ledger public."Typed Ledger" has changed type since the ledger was attached',
           'amount changed to double precision: the insert 55000');
 ROLLBACK TO SAVEPOINT s;
+ALTER TABLE "Typed Ledger" ALTER COLUMN entry_seq TYPE numeric;
+SELECT is(pg_temp.error_of($$INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 1)$$),
+          '55000: seq column "entry_seq" of ledger public."Typed Ledger" has changed type since the ledger was attached',
+          'seq changed to numeric: the insert 55000');
+ROLLBACK TO SAVEPOINT s;
 ALTER TABLE "Typed Ledger" ALTER COLUMN amt TYPE integer;
 SELECT lives_ok($$INSERT INTO "Typed Ledger" (acct, amt) VALUES (1, 1)$$,
                 'amount changed to another amount type: inserts go on');
@@ -180,6 +185,18 @@ UPDATE "Nested" SET grid = '{{1,2,3,4}}' WHERE note = 'y';
 SELECT set_eq($$SELECT account, entry FROM orm_ext.ledger_verify('"Nested"')$$,
               $$VALUES ('a', '1'), ('b', '1')$$,
               'a changed field, and the same elements in another shape, are reported');
+
+-- allow_negative switched off on a ledger with hostile names: the check
+-- quotes them, and names the account and the balance
+CREATE TABLE "Neg ""Q"" Book" ("Acc't x" text NOT NULL, "select" bigint NOT NULL, "Bal ""B""" bigint);
+SELECT orm_ext.ledger_attach('"Neg ""Q"" Book"', 'Acc''t x', 'select', 'Bal "B"');
+INSERT INTO "Neg ""Q"" Book" ("Acc't x", "select") VALUES ('O''Hara', 5), ('O''Hara', -9), ('O''Hara', 10);
+SELECT is(pg_temp.error_of($$SELECT orm_ext.ledger_attach('"Neg ""Q"" Book"', 'Acc''t x', 'select', 'Bal "B"',
+                                                          allow_negative => false)$$),
+          '23514: ledger public."Neg ""Q"" Book" has negative balances: allow_negative cannot be turned off',
+          'allow_negative off over a negative history, hostile names: 23514');
+SELECT is((SELECT allow_negative FROM orm_ext.ledgers WHERE ledger = '"Neg ""Q"" Book"'::regclass), true,
+          'the registry keeps allow_negative on');
 
 -------------------------------------------------------------------------------
 -- digests match accounts whatever the session's settings

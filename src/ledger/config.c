@@ -157,6 +157,19 @@ LedgerTypeChanged(LedgerConfig *cfg, const char *role, const char *name,
 			 errhint("Change the column back to that type.")));
 }
 
+/* The type of a column of the ledger's heads table. */
+static void
+LedgerHeadsColumnType(LedgerConfig *cfg, const char *column, Oid *type,
+					  int32 *typmod, Oid *collation)
+{
+	AttrNumber	att = get_attnum(cfg->heads_relid, column);
+
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "orm_ext: the heads table of ledger %s has no %s column",
+			 cfg->relname, column);
+	get_atttypetypmodcoll(cfg->heads_relid, att, type, typmod, collation);
+}
+
 /*
  * The ledger's columns must still have the types ledger_attach() accepted,
  * and the account and balance those of the heads table, which keeps the
@@ -171,17 +184,11 @@ LedgerCheckTypes(LedgerConfig *cfg, int32 account_typmod)
 	Oid			heads_coll;
 	int32		base_typmod = account_typmod;
 	Oid			base_type = getBaseTypeAndTypmod(cfg->account_type, &base_typmod);
-	AttrNumber	att;
 	Oid			type;
 	int32		typmod;
 	Oid			coll;
 
-	att = get_attnum(cfg->heads_relid, "account");
-	if (att == InvalidAttrNumber)
-		elog(ERROR, "orm_ext: the heads table of ledger %s has no account column",
-			 cfg->relname);
-	get_atttypetypmodcoll(cfg->heads_relid, att, &heads_type, &heads_typmod,
-						  &heads_coll);
+	LedgerHeadsColumnType(cfg, "account", &heads_type, &heads_typmod, &heads_coll);
 	heads_type = getBaseTypeAndTypmod(heads_type, &heads_typmod);
 	if (base_type != heads_type || base_typmod != heads_typmod ||
 		cfg->account_collation != heads_coll)
@@ -189,12 +196,7 @@ LedgerCheckTypes(LedgerConfig *cfg, int32 account_typmod)
 						  account_typmod,
 						  format_type_with_typemod(heads_type, heads_typmod));
 
-	att = get_attnum(cfg->heads_relid, "balance");
-	if (att == InvalidAttrNumber)
-		elog(ERROR, "orm_ext: the heads table of ledger %s has no balance column",
-			 cfg->relname);
-	get_atttypetypmodcoll(cfg->heads_relid, att, &heads_type, &heads_typmod,
-						  &heads_coll);
+	LedgerHeadsColumnType(cfg, "balance", &heads_type, &heads_typmod, &heads_coll);
 	if (cfg->balance_type != heads_type || cfg->balance_typmod != heads_typmod)
 		LedgerTypeChanged(cfg, "balance", cfg->balance_name, cfg->balance_type,
 						  cfg->balance_typmod,
@@ -882,22 +884,70 @@ LedgerAppendUint32(StringInfo buf, uint32 v)
 	appendBinaryStringInfo(buf, b, 4);
 }
 
+/* An integer as a bigint's send form: 8 bytes big-endian. */
+static void
+LedgerInt8Bytes(int64 v, uint8 *b)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8) (((uint64) v) >> (56 - 8 * i));
+}
+
+/*
+ * How the hash encodes values of one type, worked out once per type (per
+ * array for its elements): '2' and '4' a smallint or an integer, 'a' an
+ * array, 'r' a composite, 's' anything else, by its send function.
+ */
+typedef struct LedgerEncoder
+{
+	char		kind;
+	FmgrInfo	send;			/* kind 's' */
+} LedgerEncoder;
+
+static void
+LedgerEncoderInit(LedgerEncoder *enc, Oid type)
+{
+	Oid			base = getBaseType(type);
+
+	if (base == INT2OID)
+		enc->kind = '2';
+	else if (base == INT4OID)
+		enc->kind = '4';
+	else if (type_is_array(base))
+		enc->kind = 'a';
+	else if (type_is_rowtype(base))
+		enc->kind = 'r';
+	else
+	{
+		Oid			sendfn;
+		bool		isvarlena;
+
+		enc->kind = 's';
+		getTypeBinaryOutputInfo(base, &sendfn, &isvarlena);
+		fmgr_info(sendfn, &enc->send);
+	}
+}
+
+static void LedgerEncode(StringInfo buf, LedgerEncoder *enc, Datum value);
+
 /* A value as the hash takes it, length-prefixed, or the NULL marker. */
 static void
-LedgerEncodeField(StringInfo buf, Oid type, Datum value, bool isnull)
+LedgerEncodeField(StringInfo buf, LedgerEncoder *enc, Datum value, bool isnull)
 {
-	StringInfoData enc;
+	int			at = buf->len;
+	uint32		len;
 
 	if (isnull)
 	{
 		LedgerAppendUint32(buf, 0xFFFFFFFF);
 		return;
 	}
-	initStringInfo(&enc);
-	LedgerEncodeValue(&enc, type, value);
-	LedgerAppendUint32(buf, (uint32) enc.len);
-	appendBinaryStringInfo(buf, enc.data, enc.len);
-	pfree(enc.data);
+	LedgerAppendUint32(buf, 0);
+	LedgerEncode(buf, enc, value);
+	len = (uint32) (buf->len - at - 4);
+	buf->data[at] = (len >> 24) & 0xFF;
+	buf->data[at + 1] = (len >> 16) & 0xFF;
+	buf->data[at + 2] = (len >> 8) & 0xFF;
+	buf->data[at + 3] = len & 0xFF;
 }
 
 /*
@@ -912,26 +962,23 @@ LedgerEncodeField(StringInfo buf, Oid type, Datum value, bool isnull)
  *
  * All integers 4 bytes big-endian.  Domains are encoded as their base type.
  */
-void
-LedgerEncodeValue(StringInfo buf, Oid type, Datum value)
+static void
+LedgerEncode(StringInfo buf, LedgerEncoder *enc, Datum value)
 {
-	Oid			base = getBaseType(type);
-
 	check_stack_depth();
-	if (base == INT2OID || base == INT4OID)
+	if (enc->kind == '2' || enc->kind == '4')
 	{
-		int64		v = base == INT2OID ? DatumGetInt16(value) : DatumGetInt32(value);
-		char		b[8];
+		uint8		b[8];
 
-		for (int i = 0; i < 8; i++)
-			b[i] = (char) (((uint64) v) >> (56 - 8 * i));
-		appendBinaryStringInfo(buf, b, 8);
+		LedgerInt8Bytes(enc->kind == '2' ? DatumGetInt16(value) : DatumGetInt32(value), b);
+		appendBinaryStringInfo(buf, (char *) b, 8);
 	}
-	else if (type_is_array(base))
+	else if (enc->kind == 'a')
 	{
 		ArrayType  *arr = DatumGetArrayTypeP(value);
 		Oid			elemtype = ARR_ELEMTYPE(arr);
 		int			ndim = ARR_NDIM(arr);
+		LedgerEncoder elem;
 		int16		typlen;
 		bool		typbyval;
 		char		typalign;
@@ -945,13 +992,14 @@ LedgerEncodeValue(StringInfo buf, Oid type, Datum value)
 			LedgerAppendUint32(buf, (uint32) ARR_DIMS(arr)[d]);
 			LedgerAppendUint32(buf, (uint32) ARR_LBOUND(arr)[d]);
 		}
+		LedgerEncoderInit(&elem, elemtype);
 		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 		deconstruct_array(arr, elemtype, typlen, typbyval, typalign,
 						  &elems, &nulls, &n);
 		for (int i = 0; i < n; i++)
-			LedgerEncodeField(buf, elemtype, elems[i], nulls[i]);
+			LedgerEncodeField(buf, &elem, elems[i], nulls[i]);
 	}
-	else if (type_is_rowtype(base))
+	else if (enc->kind == 'r')
 	{
 		HeapTupleHeader td = DatumGetHeapTupleHeader(value);
 		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(td),
@@ -972,21 +1020,19 @@ LedgerEncodeValue(StringInfo buf, Oid type, Datum value)
 		LedgerAppendUint32(buf, nfields);
 		for (int i = 0; i < desc->natts; i++)
 		{
+			LedgerEncoder field;
+
 			if (TupleDescAttr(desc, i)->attisdropped)
 				continue;
-			LedgerEncodeField(buf, TupleDescAttr(desc, i)->atttypid,
-							  values[i], nulls[i]);
+			LedgerEncoderInit(&field, TupleDescAttr(desc, i)->atttypid);
+			LedgerEncodeField(buf, &field, values[i], nulls[i]);
 		}
 		ReleaseTupleDesc(desc);
 	}
 	else
 	{
-		Oid			sendfn;
-		bool		isvarlena;
-		bytea	   *bytes;
+		bytea	   *bytes = SendFunctionCall(&enc->send, value);
 
-		getTypeBinaryOutputInfo(base, &sendfn, &isvarlena);
-		bytes = OidSendFunctionCall(sendfn, value);
 		appendBinaryStringInfo(buf, VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ);
 		pfree(bytes);
 	}
@@ -1001,7 +1047,7 @@ LedgerEncodeValue(StringInfo buf, Oid type, Datum value)
  *				  else:	 its binary send form, as a 4-byte big-endian length
  *						 followed by the bytes; a smallint or an integer (or a
  *						 domain over one) in the form of a bigint, an array
- *						 or a composite taken apart (LedgerEncodeValue) )
+ *						 or a composite taken apart (LedgerEncode) )
  *
  * The binary send form is what COPY BINARY and the wire protocol carry: it
  * depends on the values only, not on DateStyle, TimeZone, extra_float_digits
@@ -1042,20 +1088,26 @@ LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash, Datum *values,
 				LedgerShaUpdate(&sha, null_marker, 4);
 				continue;
 			}
-			if (cfg->hashed_nested[i] ||
-				cfg->hashed_types[i] == INT2OID || cfg->hashed_types[i] == INT4OID)
+			if (cfg->hashed_types[i] == INT2OID || cfg->hashed_types[i] == INT4OID)
+			{
+				/* as LedgerEncode() would, without allocating */
+				uint8		b[12] = {0, 0, 0, 8};
+
+				LedgerInt8Bytes(cfg->hashed_types[i] == INT2OID ?
+								DatumGetInt16(values[c]) : DatumGetInt32(values[c]),
+								b + 4);
+				LedgerShaUpdate(&sha, b, 12);
+				continue;
+			}
+			if (cfg->hashed_nested[i])
 			{
 				StringInfoData enc;
+				LedgerEncoder encoder;
 
 				initStringInfo(&enc);
-				LedgerEncodeValue(&enc, cfg->hashed_types[i], values[c]);
-				len = enc.len;
-				lenbuf[0] = (len >> 24) & 0xFF;
-				lenbuf[1] = (len >> 16) & 0xFF;
-				lenbuf[2] = (len >> 8) & 0xFF;
-				lenbuf[3] = len & 0xFF;
-				LedgerShaUpdate(&sha, lenbuf, 4);
-				LedgerShaUpdate(&sha, (uint8 *) enc.data, len);
+				LedgerEncoderInit(&encoder, cfg->hashed_types[i]);
+				LedgerEncodeField(&enc, &encoder, values[c], false);
+				LedgerShaUpdate(&sha, (uint8 *) enc.data, enc.len);
 				pfree(enc.data);
 				continue;
 			}

@@ -128,7 +128,7 @@ typedef struct LedgerConfig
 	Oid		   *hashed_types;	/* base types: smallint and integer hash as
 								 * bigint */
 	bool	   *hashed_nested;	/* an array or a composite: hashed element
-								 * by element (LedgerEncodeValue) */
+								 * by element (LedgerEncode) */
 
 	/* cached plans, run as internal_user */
 	SPIPlanPtr	lock_plan;		/* SELECT ... FOR UPDATE of one head */
@@ -190,7 +190,6 @@ extern Datum LedgerBalanceZero(LedgerConfig *cfg);
 extern Datum LedgerToNumeric(Datum value, Oid type);
 extern int64 LedgerDatumToInt64(Datum d, Oid type);
 extern bool LedgerNumericIsFinite(Datum d);
-extern void LedgerEncodeValue(StringInfo buf, Oid type, Datum value);
 extern Datum LedgerNumericZero(void);
 extern void LedgerRowHash(LedgerConfig *cfg, const uint8 *prev_hash,
 						  Datum *values, bool *nulls, const int *colmap,
