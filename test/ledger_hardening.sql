@@ -2,11 +2,12 @@
 -- extension's owner; column types changed after the attach; entries
 -- tampered into states the triggers refuse (a NULL account, NaN); generated
 -- columns and negative numeric scales under verify; digests across session
--- settings; verify and digest with the flush trigger disabled.  Roles made
+-- settings; verify and digest with the flush trigger disabled; a detach
+-- rolled back to a savepoint.  Roles made
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(51);
+SELECT plan(58);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -292,6 +293,68 @@ SELECT results_eq($$SELECT account, orm_ext.ledger_balance('"Nest Led"', account
                   $$VALUES ('a', 12.0), ('b', 0), ('c', 9.0)$$,
                   'only the outer statements'' rows count');
 SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Nest Led"')$$, 'and the ledger verifies');
+
+-------------------------------------------------------------------------------
+-- ledger_detach rolled back to a savepoint: the transaction gets back the
+-- heads it has not written yet (flush trigger disabled), and the row locks
+-- it holds on them
+CREATE TABLE "Sp Led" ("user" integer NOT NULL, "Amount" bigint NOT NULL, "bal ance" bigint);
+SELECT orm_ext.ledger_attach('"Sp Led"', 'user', 'Amount', 'bal ance', seq_index => false);
+ALTER TABLE "Sp Led" DISABLE TRIGGER orm_ext_ledger_flush;
+INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 10), (1, 5), (2, 7);
+INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 1);
+SAVEPOINT sp;
+SELECT orm_ext.ledger_detach('"Sp Led"');
+ROLLBACK TO SAVEPOINT sp;
+SELECT results_eq($$INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 2), (2, 3)
+                    RETURNING "user", "bal ance", entry_seq$$,
+                  $$VALUES (1, 18::bigint, 4::bigint), (2, 10::bigint, 2::bigint)$$,
+                  'after ledger_detach is rolled back, the next entries chain on the unwritten heads');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Sp Led"')$$,
+                'and the ledger verifies');
+-- the detach in an inner savepoint that is released, the outer one rolled back
+INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 100);
+SAVEPOINT outer_sp;
+SAVEPOINT inner_sp;
+SELECT orm_ext.ledger_detach('"Sp Led"');
+RELEASE SAVEPOINT inner_sp;
+INSERT INTO "Sp Led" ("user", "Amount", "bal ance", entry_seq) VALUES (1, 1, 0, 0);
+ROLLBACK TO SAVEPOINT outer_sp;
+SELECT results_eq($$INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 1) RETURNING "bal ance", entry_seq$$,
+                  $$VALUES (119::bigint, 6::bigint)$$,
+                  'a detach released into a savepoint that rolls back is undone with it');
+-- detached, emptied, attached with other columns and written, all rolled
+-- back: the new heads go, the old ones come back
+SAVEPOINT sp;
+SELECT orm_ext.ledger_detach('"Sp Led"');
+TRUNCATE "Sp Led";
+SELECT orm_ext.ledger_attach('"Sp Led"', 'user', 'Amount', 'bal ance', hash_chain => true);
+INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 50), (3, 4);
+ROLLBACK TO SAVEPOINT sp;
+SELECT results_eq($$INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 1), (3, 4) RETURNING "user", "bal ance", entry_seq$$,
+                  $$VALUES (1, 120::bigint, 7::bigint), (3, 4::bigint, 1::bigint)$$,
+                  'a new ledger made and written in a rolled-back savepoint leaves the old heads in charge');
+-- the same from a PL/pgSQL block that fails after the detach
+CREATE FUNCTION pg_temp.detach_then_fail() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN
+        PERFORM orm_ext.ledger_detach('"Sp Led"');
+        RAISE EXCEPTION 'no';
+    EXCEPTION WHEN raise_exception THEN NULL;
+    END;
+END $$;
+SELECT pg_temp.detach_then_fail();
+SELECT results_eq($$INSERT INTO "Sp Led" ("user", "Amount") VALUES (1, 1) RETURNING "bal ance", entry_seq$$,
+                  $$VALUES (121::bigint, 8::bigint)$$,
+                  'a detach inside an EXCEPTION block that catches an error is undone too');
+SELECT is_empty($$SELECT * FROM orm_ext.ledger_verify('"Sp Led"')$$,
+                'and the ledger still verifies');
+-- a detach that stands
+SAVEPOINT sp;
+SELECT orm_ext.ledger_detach('"Sp Led"');
+RELEASE SAVEPOINT sp;
+SELECT is((SELECT count(*) FROM orm_ext.ledgers WHERE ledger = '"Sp Led"'::regclass), 0::bigint,
+          'a released detach stands');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -132,6 +132,8 @@ typedef struct LedgerXactLedger
 	int			ndirty;
 	int			maxdirty;
 	LedgerHead *last;			/* most recently used head */
+	SubTransactionId forgot_subid;	/* on LedgerForgottenLedgers: the
+									 * subtransaction that forgot it */
 } LedgerXactLedger;
 
 /* the state of a head before a subtransaction changed it */
@@ -155,6 +157,7 @@ typedef struct LedgerUndo
 /* all of it lives in LedgerXactCxt, a child of TopTransactionContext */
 static MemoryContext LedgerXactCxt = NULL;
 static LedgerXactLedger *LedgerXactLedgers = NULL;	/* a short list */
+static LedgerXactLedger *LedgerForgottenLedgers = NULL; /* newest first */
 static LedgerUndo *LedgerUndoStack = NULL;
 static int	LedgerUndoCount = 0;
 static int	LedgerUndoMax = 0;
@@ -1168,6 +1171,37 @@ LedgerRebuildDirtyList(LedgerXactLedger *xl)
 }
 
 /*
+ * A subtransaction aborted: the cached heads it forgot are this
+ * transaction's again, and replace any it cached since for the same ledger
+ * (those belong to a heads table the abort took away).  Newest first, so
+ * that of two forgets of one ledger the older one wins.
+ */
+static void
+LedgerRestoreForgotten(SubTransactionId mySubid)
+{
+	while (LedgerForgottenLedgers != NULL &&
+		   LedgerForgottenLedgers->forgot_subid >= mySubid)
+	{
+		LedgerXactLedger *xl = LedgerForgottenLedgers;
+		LedgerXactLedger **link = &LedgerXactLedgers;
+
+		LedgerForgottenLedgers = xl->next;
+		while (*link != NULL)
+		{
+			if ((*link)->relid == xl->relid)
+			{
+				*link = (*link)->next;
+				break;
+			}
+			link = &(*link)->next;
+		}
+		xl->forgot_subid = InvalidSubTransactionId;
+		xl->next = LedgerXactLedgers;
+		LedgerXactLedgers = xl;
+	}
+}
+
+/*
  * A subtransaction committed: its undo records now speak for its parent.  A
  * record is dropped where the parent already holds an older one of the same
  * head, or where the parent is the top level, which no subtransaction abort
@@ -1223,10 +1257,17 @@ LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 	if (event == SUBXACT_EVENT_COMMIT_SUB)
 	{
 		LedgerUndoFold(mySubid, parentSubid);
+		for (xl = LedgerForgottenLedgers; xl != NULL; xl = xl->next)
+		{
+			if (xl->forgot_subid >= mySubid)
+				xl->forgot_subid = parentSubid;
+		}
 		return;
 	}
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
+
+	LedgerRestoreForgotten(mySubid);
 
 	/* undo, newest first, what the aborted subtransaction changed */
 	while (LedgerUndoCount > 0 &&
@@ -1339,6 +1380,7 @@ LedgerXactCallback(XactEvent event, void *arg)
 			/* the memory goes with TopTransactionContext */
 			LedgerXactCxt = NULL;
 			LedgerXactLedgers = NULL;
+			LedgerForgottenLedgers = NULL;
 			LedgerUndoStack = NULL;
 			LedgerUndoCount = 0;
 			LedgerUndoMax = 0;
@@ -1423,7 +1465,11 @@ LedgerHeadsInit(void)
 /*
  * Forget the cached heads of a ledger, when ledger_attach() or
  * ledger_detach() replaces its heads table.  The heads stay allocated until
- * the end of the transaction: undo records may still point at them.
+ * the end of the transaction: undo records may still point at them.  They
+ * are kept aside until then, because rolling back the subtransaction that
+ * replaced the heads table brings the old one back, with the row locks this
+ * transaction holds on it and the heads it has not written yet
+ * (LedgerRestoreForgotten()).
  */
 void
 LedgerForgetXact(Oid relid)
@@ -1434,7 +1480,12 @@ LedgerForgetXact(Oid relid)
 	{
 		if ((*link)->relid == relid)
 		{
-			*link = (*link)->next;
+			LedgerXactLedger *xl = *link;
+
+			*link = xl->next;
+			xl->forgot_subid = GetCurrentSubTransactionId();
+			xl->next = LedgerForgottenLedgers;
+			LedgerForgottenLedgers = xl;
 			break;
 		}
 		link = &(*link)->next;
