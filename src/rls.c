@@ -29,6 +29,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -270,13 +271,18 @@ per_row_function_walker(Node *node, void *context)
 	return expression_tree_walker(node, per_row_function_walker, context);
 }
 
+/*
+ * A volatile call is left where it is: run once per statement instead of
+ * once per row, random() or nextval() would mean something else.
+ */
 static bool
 IsHoistable(Node *node)
 {
 	if (IsA(node, Const) || IsA(node, Param))
 		return false;
 	return !row_dependent_walker(node, NULL) &&
-		per_row_function_walker(node, NULL);
+		per_row_function_walker(node, NULL) &&
+		!contain_volatile_functions(node);
 }
 
 /*
@@ -490,7 +496,11 @@ NoteColumn(ColumnsContext *ctx, Var *var)
 	ctx->columns = lappend(ctx->columns, name);
 }
 
-/* a two-argument comparison: one side a column, the other row-independent */
+/*
+ * A two-argument comparison: one side a column, the other row-independent
+ * and not volatile (a volatile value is computed per row, never an index
+ * condition).
+ */
 static void
 NoteComparison(ColumnsContext *ctx, List *args)
 {
@@ -501,9 +511,11 @@ NoteComparison(ColumnsContext *ctx, List *args)
 		return;
 	left = StripToVar(linitial(args));
 	right = StripToVar(lsecond(args));
-	if (left && !row_var_walker(lsecond(args), NULL))
+	if (left && !row_var_walker(lsecond(args), NULL) &&
+		!contain_volatile_functions(lsecond(args)))
 		NoteColumn(ctx, left);
-	else if (right && !row_var_walker(linitial(args), NULL))
+	else if (right && !row_var_walker(linitial(args), NULL) &&
+			 !contain_volatile_functions(linitial(args)))
 		NoteColumn(ctx, right);
 }
 

@@ -358,6 +358,8 @@ CREATE POLICY s09_two_calls ON shapes USING ("user" = current_setting('app.a')::
 CREATE POLICY s10_in_subselect ON shapes USING (a = (SELECT current_setting('app.a')::integer));
 CREATE POLICY s11_check_only ON shapes FOR INSERT WITH CHECK (t = auth_uid());
 CREATE POLICY s12_or ON shapes USING (t = auth_uid() OR a = (SELECT auth_uid()));
+CREATE POLICY s13_volatile ON shapes USING (random() < 0.5 OR t = of_row((random() * 10)::integer)
+                                            OR "user" = current_setting('app.a')::integer);
 SET LOCAL search_path = public;
 
 SELECT has_function('orm_ext', 'rls_expr_row_calls', ARRAY['pg_node_tree', 'regclass'], 'rls_expr_row_calls exists');
@@ -378,18 +380,21 @@ SELECT results_eq(
              ('s09_two_calls', ARRAY['(current_setting(''app.a''::text))::integer', '"Aud ""S"" ü".auth_uid()'], NULL),
              ('s10_in_subselect', '{}', NULL),
              ('s11_check_only', NULL, '{"\"Aud \"\"S\"\" ü\".auth_uid()"}'),
-             ('s12_or', ARRAY['"Aud ""S"" ü".auth_uid()'], NULL)$$,
+             ('s12_or', ARRAY['"Aud ""S"" ü".auth_uid()'], NULL),
+             ('s13_volatile', ARRAY['(current_setting(''app.a''::text))::integer'], NULL)$$,
     'rls_expr_row_calls: the row-independent, non-immutable, non-leakproof calls outside sub-selects, qualified as needed');
 SELECT results_eq(
     $$SELECT polname::text COLLATE "default", orm_ext.rls_expr_hoisted(polqual, polrelid) COLLATE "default"
         FROM pg_policy WHERE polrelid = '"Aud shapes".shapes'::regclass
-         AND polname IN ('s01_two_cols', 's05_varchar', 's09_two_calls', 's10_in_subselect', 's12_or') ORDER BY 1$$,
+         AND polname IN ('s01_two_cols', 's05_varchar', 's09_two_calls', 's10_in_subselect', 's12_or',
+                         's13_volatile') ORDER BY 1$$,
     $$VALUES ('s01_two_cols', NULL),
              ('s05_varchar', '(("Mixed Col")::text = (SELECT current_setting(''app.x''::text)))'),
              ('s09_two_calls', '(("user" = (SELECT (current_setting(''app.a''::text))::integer)) AND (b = (SELECT "Aud ""S"" ü".auth_uid())))'),
              ('s10_in_subselect', NULL),
-             ('s12_or', '((t = (SELECT "Aud ""S"" ü".auth_uid())) OR (a = (SELECT "Aud ""S"" ü".auth_uid() AS auth_uid)))')$$,
-    'rls_expr_hoisted: each per-row call wrapped in a sub-select, NULL when there is none');
+             ('s12_or', '((t = (SELECT "Aud ""S"" ü".auth_uid())) OR (a = (SELECT "Aud ""S"" ü".auth_uid() AS auth_uid)))'),
+             ('s13_volatile', '((random() < (0.5)::double precision) OR (t = "Aud shapes".of_row(((random() * (10)::double precision))::integer)) OR ("user" = (SELECT (current_setting(''app.a''::text))::integer)))')$$,
+    'rls_expr_hoisted: each per-row call wrapped in a sub-select, NULL when there is none; volatile calls stay per row');
 SELECT lives_ok($$ALTER POLICY s09_two_calls ON "Aud shapes".shapes USING (
                     (("user" = (SELECT (current_setting('app.a'::text))::integer)) AND (b = (SELECT "Aud ""S"" ü".auth_uid()))))$$,
                 'the hoisted text is a valid policy expression');
@@ -408,8 +413,9 @@ SELECT results_eq(
              ('s08_immutable', '{a}'),
              ('s09_two_calls', '{user,b}'),
              ('s10_in_subselect', '{a}'),
-             ('s12_or', '{t,a}')$$,
-    'rls_expr_columns: the columns compared with row-independent values, unquoted');
+             ('s12_or', '{t,a}'),
+             ('s13_volatile', '{user}')$$,
+    'rls_expr_columns: the columns compared with row-independent, non-volatile values, unquoted');
 SELECT is((SELECT orm_ext.rls_expr_columns(polqual, polrelid) FROM pg_policy
             WHERE polrelid = '"Aud ""S"" ü".good'::regclass),
           '{tenant_id}'::text[], 'the column of an orm_ext policy');
