@@ -265,10 +265,16 @@ BEGIN
     IF neighbour IS NOT NULL THEN
         PERFORM orm_ext.enum_require_label(t, neighbour);
     END IF;
-    EXECUTE pg_catalog.format('ALTER TYPE %s ADD VALUE %L', tname, label)
-        || CASE WHEN before IS NOT NULL THEN pg_catalog.format(' BEFORE %L', before)
-                WHEN after IS NOT NULL THEN pg_catalog.format(' AFTER %L', after)
-                ELSE '' END;
+    -- a concurrent call may add the label first: ADD VALUE waits for it and
+    -- then finds the label there
+    BEGIN
+        EXECUTE pg_catalog.format('ALTER TYPE %s ADD VALUE %L', tname, label)
+            || CASE WHEN before IS NOT NULL THEN pg_catalog.format(' BEFORE %L', before)
+                    WHEN after IS NOT NULL THEN pg_catalog.format(' AFTER %L', after)
+                    ELSE '' END;
+    EXCEPTION WHEN duplicate_object THEN
+        RETURN false;
+    END;
     RETURN true;
 END
 $$;
@@ -432,6 +438,8 @@ DECLARE
     nsp pg_catalog.name;
     typ pg_catalog.name;
     tmpname pg_catalog.name;
+    aside pg_catalog.text;
+    k pg_catalog.int4;
     have pg_catalog.text[];
     gone pg_catalog.text[];
     repl pg_catalog.jsonb;
@@ -628,13 +636,16 @@ BEGIN
                   DETAIL = usage_detail,
                   HINT = 'Pass a replacement for them (replace_with), or change those rows first.';
     END IF;
-    FOR r IN SELECT relid, pg_catalog.array_agg(attname ORDER BY attnum) AS names,
-                    pg_catalog.array_agg(kind ORDER BY attnum) AS kinds
-               FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited
-                AND pg_catalog.cardinality(gone) > 0 GROUP BY relid LOOP
+    -- the rows rewritten: each table's own rows (ONLY), with its own and its
+    -- inherited columns, so that a row is counted once
+    FOR r IN SELECT c.relid, pg_catalog.array_agg(c.attname ORDER BY c.attnum) AS names,
+                    pg_catalog.array_agg(c.kind ORDER BY c.attnum) AS kinds
+               FROM (SELECT DISTINCT relid, attname, attnum, kind FROM pg_temp.orm_ext_enum_cols
+                      WHERE relkind = 'r') c
+              WHERE pg_catalog.cardinality(gone) > 0 GROUP BY c.relid LOOP
         SELECT pg_catalog.string_agg(pg_catalog.format('%s && $1', orm_ext.enum_labels_expr(u.nm, u.kd)), ' OR ')
           INTO q FROM ROWS FROM (pg_catalog.unnest(r.names), pg_catalog.unnest(r.kinds)) AS u(nm, kd);
-        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', r.relid::pg_catalog.regclass, q)
+        EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM ONLY %s WHERE %s', r.relid::pg_catalog.regclass, q)
             INTO n USING gone;
         changed := changed + n;
     END LOOP;
@@ -720,9 +731,13 @@ BEGIN
                   DETAIL = 'Only plain views over the type''s columns are recreated.',
                   HINT = 'Drop it, rebuild the type, and create it again.';
     END LOOP;
-    FOR r IN SELECT v.oid FROM (SELECT rw.ev_class AS oid FROM pg_catalog.pg_rewrite rw
-                                 WHERE rw.ev_class IN (SELECT relid FROM pg_temp.orm_ext_enum_cols)
-                                   AND rw.rulename <> '_RETURN') v LOOP
+    -- (a view is recreated without its rules, whether or not it shows a
+    -- column of the type)
+    FOR r IN SELECT DISTINCT v.oid FROM (SELECT rw.ev_class AS oid FROM pg_catalog.pg_rewrite rw
+                                 WHERE (rw.ev_class IN (SELECT relid FROM pg_temp.orm_ext_enum_cols)
+                                        OR rw.ev_class IN (SELECT o.target::pg_catalog.oid FROM pg_temp.orm_ext_enum_redo o
+                                                            WHERE o.phase = 'view'))
+                                   AND rw.rulename <> '_RETURN') v ORDER BY 1 LOOP
         RAISE EXCEPTION 'cannot rebuild type %: relation % has rules', tname, r.oid::pg_catalog.regclass
             USING ERRCODE = 'feature_not_supported';
     END LOOP;
@@ -741,7 +756,13 @@ BEGIN
            pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', con.conrelid::pg_catalog.regclass, con.conname,
                              pg_catalog.pg_get_constraintdef(con.oid))
            || CASE WHEN pg_catalog.obj_description(con.oid, 'pg_constraint') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname,
-                                                    con.conrelid::pg_catalog.regclass, pg_catalog.obj_description(con.oid, 'pg_constraint')) END,
+                                                    con.conrelid::pg_catalog.regclass, pg_catalog.obj_description(con.oid, 'pg_constraint')) END
+           || COALESCE((SELECT pg_catalog.format('; ALTER TABLE %s REPLICA IDENTITY USING INDEX %I',
+                                                 con.conrelid::pg_catalog.regclass, con.conname)
+                          FROM pg_catalog.pg_index ci WHERE ci.indexrelid = con.conindid AND ci.indisreplident), '')
+           || COALESCE((SELECT pg_catalog.format('; ALTER TABLE %s CLUSTER ON %I',
+                                                 con.conrelid::pg_catalog.regclass, con.conname)
+                          FROM pg_catalog.pg_index ci WHERE ci.indexrelid = con.conindid AND ci.indisclustered), ''),
            pg_catalog.format('constraint %I on %s', con.conname, con.conrelid::pg_catalog.regclass)
       FROM pg_catalog.pg_constraint con
       JOIN pg_temp.orm_ext_enum_cols ec
@@ -769,7 +790,13 @@ BEGIN
                                         pg_catalog.format(' %I ON ONLY %s USING ', ic.relname, i.indrelid::pg_catalog.regclass),
                                         pg_catalog.format(' %I ON %s USING ', ic.relname, i.indrelid::pg_catalog.regclass))
                 ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END
-           || CASE WHEN pg_catalog.obj_description(i.indexrelid, 'pg_class') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON INDEX %s IS %L', i.indexrelid::pg_catalog.regclass, pg_catalog.obj_description(i.indexrelid, 'pg_class')) END,
+           || CASE WHEN pg_catalog.obj_description(i.indexrelid, 'pg_class') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON INDEX %s IS %L', i.indexrelid::pg_catalog.regclass, pg_catalog.obj_description(i.indexrelid, 'pg_class')) END
+           || CASE WHEN i.indisreplident
+                   THEN pg_catalog.format('; ALTER TABLE %s REPLICA IDENTITY USING INDEX %I',
+                                          i.indrelid::pg_catalog.regclass, ic.relname) ELSE '' END
+           || CASE WHEN i.indisclustered
+                   THEN pg_catalog.format('; ALTER TABLE %s CLUSTER ON %I',
+                                          i.indrelid::pg_catalog.regclass, ic.relname) ELSE '' END,
            pg_catalog.format('index %s', i.indexrelid::pg_catalog.regclass)
       FROM pg_catalog.pg_index i
       JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -782,6 +809,18 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid
                           AND con.contype IN ('p', 'u', 'x'))
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid);
+
+    -- a recreated partitioned index makes its partitions' indexes anew, under
+    -- names of the server's choice: they take back their own afterwards
+    INSERT INTO pg_temp.orm_ext_enum_redo
+    SELECT 0, 'partition index', NULL, pc.relname,
+           pg_catalog.format('%s', o.what), pg_catalog.format('%s', pi.indrelid)
+      FROM pg_temp.orm_ext_enum_redo o
+      JOIN pg_catalog.pg_class ic ON o.phase IN ('index', 'constraint') AND ic.relkind = 'I'
+                                 AND o.what = pg_catalog.format('index %s', ic.oid::pg_catalog.regclass)
+      JOIN pg_catalog.pg_inherits ph ON ph.inhparent = ic.oid
+      JOIN pg_catalog.pg_index pi ON pi.indexrelid = ph.inhrelid
+      JOIN pg_catalog.pg_class pc ON pc.oid = ph.inhrelid;
 
     -- defaults of the converted columns
     INSERT INTO pg_temp.orm_ext_enum_redo
@@ -800,7 +839,8 @@ BEGIN
            pg_catalog.format('CREATE DOMAIN %I.%I AS %s', dn.nspname, dt.typname, tname)
            || CASE WHEN dt.typcollation <> 0 AND dt.typcollation <> 100
                    THEN pg_catalog.format(' COLLATE %I.%I', cn.nspname, co.collname) ELSE '' END
-           || CASE WHEN dt.typdefault IS NOT NULL THEN ' DEFAULT ' || dt.typdefault ELSE '' END
+           || CASE WHEN dt.typdefaultbin IS NOT NULL
+                   THEN ' DEFAULT ' || pg_catalog.pg_get_expr(dt.typdefaultbin, 0) ELSE '' END
            || CASE WHEN dt.typnotnull THEN ' NOT NULL' ELSE '' END
            || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format(' CONSTRAINT %I %s', dc.conname,
                                                                                   pg_catalog.pg_get_constraintdef(dc.oid)),
@@ -808,7 +848,17 @@ BEGIN
                                      FROM pg_catalog.pg_constraint dc WHERE dc.contypid = dt.oid AND dc.contype = 'c'), '')
            || pg_catalog.format('; ALTER DOMAIN %I.%I OWNER TO %I', dn.nspname, dt.typname,
                                 pg_catalog.pg_get_userbyid(dt.typowner))
-           || CASE WHEN pg_catalog.obj_description(dt.oid, 'pg_type') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON DOMAIN %I.%I IS %L', dn.nspname, dt.typname, pg_catalog.obj_description(dt.oid, 'pg_type')) END,
+           || CASE WHEN pg_catalog.obj_description(dt.oid, 'pg_type') IS NULL THEN '' ELSE pg_catalog.format('; COMMENT ON DOMAIN %I.%I IS %L', dn.nspname, dt.typname, pg_catalog.obj_description(dt.oid, 'pg_type')) END
+           -- its privileges: a new domain grants USAGE to PUBLIC
+           || CASE WHEN dt.typacl IS NULL THEN ''
+                   ELSE pg_catalog.format('; REVOKE ALL ON DOMAIN %I.%I FROM PUBLIC', dn.nspname, dt.typname)
+                        || COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format('; GRANT %s ON DOMAIN %I.%I TO %s%s',
+                                                 a.privilege_type, dn.nspname, dt.typname,
+                                                 CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                                      ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                                                 CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '')
+                                       FROM pg_catalog.aclexplode(dt.typacl) a
+                                      WHERE a.grantee <> dt.typowner), '') END,
            pg_catalog.format('%s', dt.oid),
            pg_catalog.format('%I.%I', dn.nspname, dt.typname)
       FROM pg_catalog.pg_type dt
@@ -828,10 +878,18 @@ BEGIN
     END LOOP;
 
     -- 6. The old type and its domains step aside; the new ones take their names.
-    tmpname := pg_catalog.left(typ, 40) || '_orm_ext_old';
+    --    A name is cut to 63 bytes, so the old name is cut to 30 bytes
+    --    first: what follows it is then never cut away.
+    aside := typ;
+    WHILE pg_catalog.octet_length(aside) > 30 LOOP
+        aside := pg_catalog.left(aside, -1);
+    END LOOP;
+    k := 0;
+    tmpname := aside || '_orm_ext_old';
     WHILE EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE typname = tmpname
                      AND typnamespace = (SELECT typnamespace FROM pg_catalog.pg_type WHERE oid = t)) LOOP
-        tmpname := tmpname || '_';
+        k := k + 1;
+        tmpname := aside || '_orm_ext_old_' || k;
     END LOOP;
     EXECUTE pg_catalog.format('ALTER TYPE %s RENAME TO %I', tname, tmpname);
     EXECUTE pg_catalog.format('CREATE TYPE %s AS ENUM (%s)', tname,
@@ -854,9 +912,12 @@ BEGIN
         END LOOP;
     END IF;
     FOR r IN SELECT o.redo, o.target, o.what::pg_catalog.oid AS dom FROM pg_temp.orm_ext_enum_redo o WHERE o.phase = 'domain' LOOP
+        aside := (SELECT typname FROM pg_catalog.pg_type WHERE oid = r.dom);
+        WHILE pg_catalog.octet_length(aside) > 30 LOOP
+            aside := pg_catalog.left(aside, -1);
+        END LOOP;
         EXECUTE pg_catalog.format('ALTER DOMAIN %s RENAME TO %I', r.dom::pg_catalog.regtype,
-                                  pg_catalog.left((SELECT typname FROM pg_catalog.pg_type WHERE oid = r.dom), 40)
-                                  || '_orm_ext_old_' || r.dom);
+                                  aside || '_orm_ext_old_' || r.dom);
         BEGIN
             EXECUTE r.redo;
         EXCEPTION WHEN invalid_text_representation THEN
@@ -872,7 +933,8 @@ BEGIN
     FOR r IN SELECT relid FROM pg_temp.orm_ext_enum_cols WHERE relkind IN ('r', 'p') AND NOT inherited
               GROUP BY relid ORDER BY relid LOOP
         q := NULL;
-        FOR obj IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relid = r.relid ORDER BY attnum LOOP
+        FOR obj IN SELECT * FROM pg_temp.orm_ext_enum_cols WHERE relid = r.relid AND NOT inherited
+                    ORDER BY attnum LOOP
             IF obj.kind = 'array' THEN
                 expr := pg_catalog.format('(%I)::pg_catalog.text[]', obj.attname);
                 FOR kv IN SELECT key, value #>> '{}' AS val FROM pg_catalog.jsonb_each(repl) ORDER BY key LOOP
@@ -911,6 +973,18 @@ BEGIN
                       DETAIL = SQLERRM || ' (recreating it with: ' || r.redo || ')',
                       HINT = 'An expression that names a removed label has to be changed first.';
         END;
+    END LOOP;
+    FOR r IN SELECT o.redo AS old_name, o.target::pg_catalog.oid AS part, c.oid AS idx
+               FROM pg_temp.orm_ext_enum_redo o
+               JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(pg_catalog.substr(o.what, 7))
+              WHERE o.phase = 'partition index' LOOP
+        SELECT ci.indexrelid::pg_catalog.regclass::pg_catalog.text INTO q
+          FROM pg_catalog.pg_inherits h JOIN pg_catalog.pg_index ci ON ci.indexrelid = h.inhrelid
+         WHERE h.inhparent = r.idx AND ci.indrelid = r.part;
+        IF q IS NOT NULL AND (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = q::pg_catalog.regclass)
+                             <> r.old_name THEN
+            EXECUTE pg_catalog.format('ALTER INDEX %s RENAME TO %I', q, r.old_name);
+        END IF;
     END LOOP;
     FOR r IN SELECT o.redo, o.what::pg_catalog.oid AS dom FROM pg_temp.orm_ext_enum_redo o WHERE o.phase = 'domain' LOOP
         EXECUTE pg_catalog.format('DROP DOMAIN %s', r.dom::pg_catalog.regtype);

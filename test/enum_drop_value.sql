@@ -3,7 +3,7 @@
 -- cleanly and changes nothing.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(56);
+SELECT plan(67);
 
 CREATE SCHEMA "Odd ""Schema"" Name";
 CREATE TYPE "Odd ""Schema"" Name"."select" AS ENUM
@@ -276,6 +276,71 @@ SELECT throws_ok($$SELECT orm_ext.enum_drop_value('shade', 'grey', 'dark')$$, '2
                  'a replacement that duplicates a primary key: 23505');
 SELECT is((SELECT string_agg(s::text, ',' ORDER BY s) FROM shades), 'dark,grey', 'and the rows are unchanged');
 SELECT is(orm_ext.enum_values('shade'), ARRAY['dark', 'grey', 'light'], 'and so is the type');
+
+-------------------------------------------------------------------------------
+-- what hangs off a converted column and is not in its definition: the
+-- replica identity index, the CLUSTER mark, a partition's own index name,
+-- a domain's privileges and its default (deparsed under the rebuild's
+-- search_path), a child's own column beside the inherited one
+CREATE SCHEMA "Keep ""Me""";
+SET LOCAL search_path = "Keep ""Me""", public;
+CREATE TYPE "Mood" AS ENUM ('happy', 'sad', 'meh');
+CREATE DOMAIN "Mood D" AS "Mood" DEFAULT 'happy';
+REVOKE USAGE ON DOMAIN "Mood D" FROM PUBLIC;
+GRANT USAGE ON DOMAIN "Mood D" TO orm_ext_enum_drop_reader;
+CREATE TABLE "Feel" (id integer NOT NULL, m "Mood" NOT NULL, d "Mood D");
+CREATE UNIQUE INDEX "Feel id m" ON "Feel" (id, m);
+ALTER TABLE "Feel" REPLICA IDENTITY USING INDEX "Feel id m";
+CLUSTER "Feel" USING "Feel id m";
+CREATE TABLE "Feel P" (k integer, m "Mood") PARTITION BY RANGE (k);
+CREATE TABLE "Feel P1" PARTITION OF "Feel P" FOR VALUES FROM (0) TO (10);
+CREATE INDEX "my P1 index" ON "Feel P1" (m);
+CREATE INDEX ON "Feel P" (m);
+CREATE TABLE "Feel Kid" ("order" "Mood") INHERITS ("Feel");
+INSERT INTO "Feel" VALUES (1, 'happy', 'sad');
+INSERT INTO "Feel Kid" VALUES (2, 'meh', 'happy', 'meh');
+INSERT INTO "Feel P" VALUES (1, 'meh');
+RESET search_path;
+SELECT is(orm_ext.enum_drop_value('"Keep ""Me"""."Mood"', 'meh', 'sad'), 2::bigint,
+          'a domain with a default, a partition and a child with a column of its own: each changed row counted once');
+SELECT results_eq($$SELECT id, m::text, d::text FROM "Keep ""Me"""."Feel" ORDER BY id$$,
+                  $$VALUES (1, 'happy', 'sad'), (2, 'sad', 'happy')$$, 'the inherited column is converted');
+SELECT is((SELECT "order"::text FROM "Keep ""Me"""."Feel Kid"), 'sad', 'and so is the child''s own column');
+SELECT results_eq($$SELECT i.indexrelid::regclass::text, i.indisreplident, i.indisclustered, c.relreplident::text
+                      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                     WHERE i.indrelid = '"Keep ""Me"""."Feel"'::regclass$$,
+                  $$VALUES ('"Keep ""Me"""."Feel id m"', true, true, 'i')$$,
+                  'the replica identity index and the CLUSTER mark are kept');
+SELECT is((SELECT string_agg(indexrelid::regclass::text, ',') FROM pg_index
+            WHERE indrelid = '"Keep ""Me"""."Feel P1"'::regclass),
+          '"Keep ""Me"""."my P1 index"', 'a partition''s index keeps its name');
+SELECT ok(NOT has_type_privilege('public', '"Keep ""Me"""."Mood D"', 'USAGE')
+          AND has_type_privilege('orm_ext_enum_drop_reader', '"Keep ""Me"""."Mood D"', 'USAGE'),
+          'the domain keeps its privileges');
+INSERT INTO "Keep ""Me"""."Feel" (id, m) VALUES (3, 'sad');
+SELECT is((SELECT d::text FROM "Keep ""Me"""."Feel" WHERE id = 3), 'happy', 'and its default');
+
+-- a view with a rule, even one that does not show a column of the type
+CREATE VIEW "Keep ""Me"""."happy ids" AS SELECT id FROM "Keep ""Me"""."Feel" WHERE m = 'happy';
+CREATE RULE "add happy" AS ON INSERT TO "Keep ""Me"""."happy ids"
+    DO INSTEAD INSERT INTO "Keep ""Me"""."Feel" (id, m) VALUES (NEW.id, 'happy');
+SELECT throws_ok($$SELECT orm_ext.enum_drop_value('"Keep ""Me"""."Mood"', 'sad', 'happy')$$, '0A000', NULL,
+                 'a rule on a view that is recreated: 0A000');
+SELECT is((SELECT count(*) FROM pg_rewrite WHERE ev_class = '"Keep ""Me"""."happy ids"'::regclass), 2::bigint,
+          'and the rule stays');
+DROP VIEW "Keep ""Me"""."happy ids";
+
+-- a name of 63 bytes in fewer characters: the old type steps aside under a
+-- name that truncation cannot bring back to its own
+SELECT set_config('statement_timeout', '20s', true);
+SELECT orm_ext.enum_create('"Keep ""Me""".' || quote_ident(repeat('状', 21)), ARRAY['a', 'b', 'c']);
+SELECT is(orm_ext.enum_drop_value(('"Keep ""Me""".' || quote_ident(repeat('状', 21)))::regtype, 'b'), 0::bigint,
+          'a 63-byte multibyte type name is rebuilt');
+SELECT format('CREATE DOMAIN %I.%I AS %I.%I', 'Keep "Me"', repeat('域', 21), 'Keep "Me"', 'Mood') \gexec
+SELECT format('CREATE TABLE %I."Dom Use" (a %I.%I)', 'Keep "Me"', 'Keep "Me"', repeat('域', 21)) \gexec
+SELECT lives_ok($$SELECT orm_ext.enum_drop_value('"Keep ""Me"""."Mood"', 'sad', 'happy')$$,
+                'so is an enum with a 63-byte domain over it');
+SELECT set_config('statement_timeout', '0', true);
 
 SELECT * FROM finish();
 ROLLBACK;
