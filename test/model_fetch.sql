@@ -22,7 +22,7 @@
 -- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(137);
+SELECT plan(139);
 SET LOCAL client_min_messages = warning;
 
 -- "SQLSTATE: message | detail" of the error q raises, or NULL
@@ -724,6 +724,21 @@ SELECT is(blog.users_fetch(1, '{posts.author}'), :'with_author'::jsonb,
 SELECT orm_ext.model_unregister('blog.tags');
 SELECT throws_ok($$SELECT blog.posts_fetch(10, '{tags}')$$, '42703', NULL,
                  'model_unregister of tags: posts.tags is 42703');
+
+-- a model on a temporary table: its _fetch reads the temporary table even
+-- when a permanent table of that name comes first in the caller's
+-- search_path
+CREATE TABLE public."Shadow" (id integer PRIMARY KEY, name text);
+INSERT INTO public."Shadow" VALUES (1, 'permanent');
+CREATE TEMP TABLE "Shadow" (id integer PRIMARY KEY, name text);
+INSERT INTO pg_temp."Shadow" VALUES (1, 'temporary');
+SELECT orm_ext.model_register('pg_temp."Shadow"');
+SET LOCAL search_path = public, pg_temp;
+SELECT is(pg_temp."Shadow_fetch"(1), '{"id": 1, "name": "temporary"}'::jsonb,
+          '_fetch of a temporary table''s model reads that table, whatever the search_path');
+SELECT ok(orm_ext.model_fetch_statement('pg_temp."Shadow"', '{}') LIKE '%FROM pg_temp_%."Shadow" AS t0%',
+          'its statement names the temporary schema');
+RESET search_path;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -825,12 +825,12 @@ orm_ext_model_fetch_statement(PG_FUNCTION_ARGS)
 	include = PG_GETARG_DATUM(1);
 
 	/*
-	 * model_fetch_sql() reads the catalogs with the statement's snapshot.
-	 * What it builds may be kept only if that snapshot is not older than the
-	 * invalidations this backend has seen: not under REPEATABLE READ or
-	 * SERIALIZABLE (the transaction's snapshot), and not when invalidations
-	 * arrive now, after the statement took its snapshot.  Otherwise the
-	 * statement is built for this call alone.
+	 * model_fetch_sql() reads the catalogs with the active snapshot.  What it
+	 * builds is kept only when that is a snapshot taken after this backend
+	 * accepted the invalidations it has been sent (below), and none arrive
+	 * while it is built; not under REPEATABLE READ or SERIALIZABLE, where
+	 * the call reads the transaction's snapshot.  Otherwise the statement is
+	 * built for this call alone.
 	 */
 	generation = ModelFetchGeneration;
 	AcceptInvalidationMessages();
@@ -856,8 +856,20 @@ orm_ext_model_fetch_statement(PG_FUNCTION_ARGS)
 													 makeString("model_fetch_sql")),
 										  2, argtypes, false);
 	}
+
+	/*
+	 * A statement to keep is built from the catalogs as they are now, not as
+	 * the calling statement's snapshot saw them: invalidations this backend
+	 * took after that snapshot (in an earlier row of the same statement, say)
+	 * would otherwise leave a kept statement that no later invalidation
+	 * replaces.
+	 */
+	if (cacheable)
+		PushActiveSnapshot(GetLatestSnapshot());
 	statement = OidFunctionCall2(ModelFetchSqlOid, ObjectIdGetDatum(relid),
 								 include);
+	if (cacheable)
+		PopActiveSnapshot();
 
 	if (!cacheable || generation != ModelFetchGeneration)
 		PG_RETURN_DATUM(statement);

@@ -588,8 +588,14 @@ BEGIN
     IF m.deleted_at_column IS NOT NULL THEN
         conds := conds || format('t0.%I IS NULL', m.deleted_at_column);
     END IF;
-    RETURN format('SELECT (%s)::pg_catalog.jsonb FROM %s AS t0 WHERE %s',
-                  orm_ext.model_fetch_json(tbl, m.model_name, include, 0), tbl,
+    -- the table by schema and name: the statement runs under the caller's
+    -- search_path, where a temporary table's unqualified name could mean a
+    -- permanent table
+    RETURN format('SELECT (%s)::pg_catalog.jsonb FROM %I.%I AS t0 WHERE %s',
+                  orm_ext.model_fetch_json(tbl, m.model_name, include, 0),
+                  (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = tbl),
+                  (SELECT c.relname FROM pg_class c WHERE c.oid = tbl),
                   array_to_string(conds, ' AND '));
 END;
 $$;
