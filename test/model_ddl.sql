@@ -6,7 +6,7 @@
 -- dropped.  Roles made here start with tap_mddl and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(115);
+SELECT plan(122);
 SET LOCAL client_min_messages = warning;
 
 -- the functions of a schema, as regprocedure text, sorted
@@ -191,6 +191,23 @@ SELECT lives_ok($$ALTER TABLE "Data ""S"""."Order Items" DROP CONSTRAINT "Order 
                 'dropping the primary key alone is allowed, with a WARNING (pg_restore adds constraints one by one)');
 SELECT is(pg_get_function_arguments('"it''s_get"'::regproc), '"Item Id" bigint',
           'and the functions are kept as they were until a key is added');
+SELECT throws_ok($$ALTER TABLE "Data ""S"""."Order Items" RENAME TO "Old Items"$$, '42P16',
+                 'table "Data ""S"""."Old Items" of model "it''s" has no primary key',
+                 'without a primary key the table cannot be renamed: the kept functions name it');
+SELECT throws_ok($$ALTER TABLE "Data ""S"""."Order Items" SET SCHEMA public$$, '42P16',
+                 'table public."Order Items" of model "it''s" has no primary key',
+                 'nor moved to another schema');
+SELECT throws_ok($$ALTER SCHEMA "Data ""S""" RENAME TO "Data S2"$$, '42P16',
+                 'table "Data S2"."Order Items" of model "it''s" has no primary key',
+                 'nor its schema renamed');
+SELECT lives_ok($$ALTER SCHEMA "My Api" RENAME TO "My Api 2"$$,
+                'the api schema may be renamed: the functions do not name it');
+SELECT is((SELECT api_schema FROM orm_ext.model_registry WHERE model_name = 'it''s'), 'My Api 2'::name,
+          'and the registry follows it');
+ALTER SCHEMA "My Api 2" RENAME TO "My Api";
+SELECT is(to_regclass('"Data ""S"""."Order Items"') IS NOT NULL AND to_regclass('"Data ""S"""."Old Items"') IS NULL,
+          true, 'the table keeps its name');
+SELECT is(("it's_get"(5))."Select ""Me""", 'renamed', 'and the kept functions still read it');
 RESET client_min_messages;
 ALTER TABLE "Data ""S"""."Order Items" ADD PRIMARY KEY ("Item Id");
 SELECT lives_ok($$ALTER TABLE "Data ""S"""."Order Items" DROP CONSTRAINT "Order Items_pkey", ADD PRIMARY KEY (code)$$,

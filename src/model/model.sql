@@ -1473,14 +1473,14 @@ BEGIN
                               WHERE g.model_table = t LIMIT 1)
          WHERE m.model_table = t
            AND NOT EXISTS (SELECT FROM pg_namespace n WHERE n.nspname = m.api_schema);
-        PERFORM orm_ext.model_generate(t);
+        -- regenerated below, with the models the other commands changed
+        IF NOT t::oid = ANY (models) THEN
+            models := models || t::oid;
+        END IF;
     END LOOP;
-    IF rels IS NULL THEN
-        RETURN;
-    END IF;
     -- Every query below is simple and probes by key: DDL on tables that
     -- are not models must stay cheap however many models there are.
-    FOREACH r IN ARRAY rels LOOP
+    FOREACH r IN ARRAY COALESCE(rels, '{}') LOOP
         -- functions that read this table (an association table whose keys
         -- may have changed or gone)
         IF EXISTS (SELECT FROM orm_ext.model_generated_functions g WHERE g.reads = r::regclass) THEN
@@ -1507,6 +1507,23 @@ BEGIN
         -- restored: pg_restore adds constraints one by one) the functions
         -- are kept as they are until one is added
         IF NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = t AND i.indisprimary) THEN
+            -- the kept functions name the table: renamed or moved now, they
+            -- would name a table that is gone, or one created under the old
+            -- name later.  _get names it as a literal, which is exact.
+            IF EXISTS (SELECT FROM orm_ext.model_generated_functions g
+                         JOIN pg_proc p ON p.oid = g.function
+                        WHERE g.model_table = t AND g.kind = 'get'
+                          AND strpos(p.prosrc,
+                                     format('%L::pg_catalog.regclass',
+                                            (SELECT format('%I.%I', ns.nspname, c.relname)
+                                               FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+                                              WHERE c.oid = t))) = 0) THEN
+                RAISE EXCEPTION 'table % of model "%" has no primary key', t,
+                                (SELECT m.model_name FROM orm_ext.model_registry m WHERE m.model_table = t)
+                    USING ERRCODE = '42P16',
+                          DETAIL = 'Its functions name the table by its old name and cannot be regenerated without a primary key.',
+                          HINT = 'Add a primary key before renaming the table or moving it to another schema, or call orm_ext.model_unregister() first.';
+            END IF;
             RAISE WARNING 'table % of model "%" has no primary key', t,
                           (SELECT m.model_name FROM orm_ext.model_registry m WHERE m.model_table = t)
                 USING DETAIL = 'Its functions are left as they are until a primary key is added.';
