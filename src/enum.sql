@@ -169,10 +169,13 @@ BEGIN
                   HINT = 'Use type or schema.type.';
     END IF;
 
+    -- pg_temp is an alias of the session's temporary schema, as in CREATE
+    -- TYPE (none yet: pg_my_temp_schema() is 0, so no type is found)
     SELECT ty.oid INTO existing
       FROM pg_catalog.pg_type ty
-      JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
-     WHERE n.nspname = nsp AND ty.typname = typ;
+     WHERE ty.typnamespace = CASE WHEN nsp = 'pg_temp' THEN pg_catalog.pg_my_temp_schema()
+                                  ELSE (SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = nsp) END
+       AND ty.typname = typ;
     IF FOUND THEN
         IF (SELECT typtype FROM pg_catalog.pg_type WHERE oid = existing) <> 'e' THEN
             RAISE EXCEPTION 'type %.% already exists and is not an enum',

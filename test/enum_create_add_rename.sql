@@ -2,7 +2,7 @@
 -- no rewrite.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(66);
+SELECT plan(69);
 
 CREATE SCHEMA "Odd ""Schema"" Name";
 SET LOCAL search_path = public;
@@ -35,6 +35,12 @@ SELECT is(orm_ext.enum_create('"MixedCase"', ARRAY['y'])::text, '"MixedCase"', '
 SELECT is(orm_ext.enum_create('"select"', ARRAY['s'])::text, '"select"', 'a reserved word as type name');
 SELECT is((SELECT typnamespace::regnamespace::text FROM pg_type WHERE oid = 'public."MixedCase"'::regtype), 'public',
           'an unqualified name is created in the caller''s current schema');
+SELECT is(orm_ext.enum_create('pg_temp."Temp St"', ARRAY['a', 'b'])::oid, to_regtype('pg_temp."Temp St"')::oid,
+          'pg_temp names the session''s temporary schema');
+SELECT is(orm_ext.enum_create('pg_temp."Temp St"', ARRAY['a', 'b'])::oid, to_regtype('pg_temp."Temp St"')::oid,
+          'and the same call again is a no-op there too');
+SELECT throws_ok($$SELECT orm_ext.enum_create('pg_temp."Temp St"', ARRAY['a'])$$,
+                 '42710', NULL, 'other labels for a temporary type: 42710');
 SET LOCAL search_path = "Odd ""Schema"" Name", public;
 SELECT is(orm_ext.enum_create('in_odd', ARRAY['a'])::oid, to_regtype('"Odd ""Schema"" Name".in_odd')::oid,
           'the current schema follows the caller''s search_path');
