@@ -7,7 +7,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(58);
+SELECT plan(63);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -355,6 +355,22 @@ SELECT orm_ext.ledger_detach('"Sp Led"');
 RELEASE SAVEPOINT sp;
 SELECT is((SELECT count(*) FROM orm_ext.ledgers WHERE ledger = '"Sp Led"'::regclass), 0::bigint,
           'a released detach stands');
+
+-- DROP EXTENSION (last: nothing of orm_ext is left after it)
+CREATE TABLE "Drop Ext" (acct int, amt bigint, bal bigint);
+SELECT orm_ext.ledger_attach('"Drop Ext"', 'acct', 'amt', 'bal');
+INSERT INTO "Drop Ext" (acct, amt) VALUES (1, 5);
+SELECT throws_ok('DROP EXTENSION orm_ext', '2BP01', NULL,
+                 'DROP EXTENSION refuses while ledgers exist');
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION orm_ext CASCADE;
+RESET client_min_messages;
+SELECT is(to_regclass(format('orm_ext.ledger_heads_%s', '"Drop Ext"'::regclass::oid)) IS NOT NULL, true,
+          'DROP EXTENSION ... CASCADE leaves the heads tables');
+SELECT is(to_regnamespace('orm_ext') IS NOT NULL, true, 'and schema orm_ext');
+SELECT throws_ok($$INSERT INTO "Drop Ext" (acct, amt) VALUES (1, 5)$$, '23502', NULL,
+                 'an insert then fails on the NOT NULL seq column');
+SELECT lives_ok($$UPDATE "Drop Ext" SET amt = 6$$, 'and the table is no longer append-only');
 
 SELECT * FROM finish();
 ROLLBACK;
