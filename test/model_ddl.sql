@@ -6,8 +6,9 @@
 -- dropped.  Roles made here start with tap_mddl and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(122);
+SELECT plan(132);
 SET LOCAL client_min_messages = warning;
+\ir lib/detail_of.sql
 
 -- the functions of a schema, as regprocedure text, sorted
 CREATE FUNCTION pg_temp.functions_in(s name) RETURNS text[] LANGUAGE sql
@@ -380,6 +381,30 @@ SELECT is(pg_temp.functions_in('blog'), ARRAY['blog.kept_create(integer,text,int
           'after register, rename, DDL and unregister, blog.solo_extra (never generated) is still there');
 SELECT lives_ok($$DROP TABLE blog.solo$$, 'an unregistered table drops as usual');
 SELECT has_function('blog', 'solo_extra', ARRAY['integer'], 'and solo_extra stays');
+
+-------------------------------------------------------------------------------
+-- DROP EXTENSION (last: nothing of orm_ext is left after it)
+-------------------------------------------------------------------------------
+SELECT is(orm_ext.model_before_drop_extension(NULL)::text, NULL, 'the DROP EXTENSION helper does nothing for NULL');
+SET LOCAL ROLE tap_mddl_other;
+SELECT throws_ok($$SELECT orm_ext.model_before_drop_extension(true)$$, '42501', NULL,
+                 'called by a role that owns no generated function, it drops nothing (42501)');
+RESET ROLE;
+SELECT throws_ok($$DROP EXTENSION orm_ext$$, '2BP01', 'cannot drop extension orm_ext because other objects depend on it',
+                 'DROP EXTENSION refuses while generated functions exist: their bodies call orm_ext');
+SELECT is(pg_temp.detail_of($$DROP EXTENSION orm_ext$$),
+          '2BP01: model "kept" of table blog.kept: 10 generated functions',
+          'the detail names each model and counts its functions');
+SELECT throws_ok($$DROP SCHEMA orm_ext$$, '2BP01', NULL, 'DROP SCHEMA orm_ext refuses too, on its own terms');
+SELECT lives_ok($$DROP EXTENSION IF EXISTS "orm_ext" CASCADE$$, 'DROP EXTENSION ... CASCADE goes through');
+SELECT is(pg_temp.functions_in('blog'), ARRAY['blog.posts_helper()', 'blog.solo_extra(integer)'],
+          'and drops the generated functions with it, and only those');
+SELECT lives_ok($$CREATE EXTENSION orm_ext$$, 'the extension can be created again');
+CREATE TABLE blog.again (id int PRIMARY KEY);
+SELECT orm_ext.model_register('blog.again');
+SELECT lives_ok($$DROP SCHEMA orm_ext CASCADE$$, 'DROP SCHEMA orm_ext CASCADE drops the extension');
+SELECT is(pg_temp.functions_in('blog'), ARRAY['blog.posts_helper()', 'blog.solo_extra(integer)'],
+          'and the generated functions with it');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -410,9 +410,45 @@ orm_ext_model_operator(PG_FUNCTION_ARGS)
  * plain DROP TABLE would fail on them.  Before DROP TABLE runs, this drops
  * the generated functions of every registered table the statement names and
  * the current user owns (for anyone else the DROP fails on its own terms);
- * the sql_drop trigger then removes the registration.  Any other command
+ * the sql_drop trigger then removes the registration.
+ *
+ * Before DROP EXTENSION orm_ext, and DROP SCHEMA orm_ext CASCADE (which drops
+ * the extension with it), model_before_drop_extension() refuses while
+ * generated functions exist, or drops them under CASCADE: their bodies call
+ * orm_ext's functions but record no dependency on them.  Any other command
  * returns at once.
  */
+static void
+ModelBeforeDropExtension(DropStmt *stmt)
+{
+	bool		names_us = false;
+	ListCell   *lc;
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		args[1];
+	int			ret;
+
+	foreach(lc, stmt->objects)
+	{
+		if (strcmp(strVal(lfirst(lc)), "orm_ext") == 0)
+			names_us = true;
+	}
+	if (!names_us)
+		return;
+	/* DROP SCHEMA orm_ext without CASCADE fails on the extension by itself */
+	if (stmt->removeType == OBJECT_SCHEMA && stmt->behavior != DROP_CASCADE)
+		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "model: SPI_connect failed");
+	args[0] = BoolGetDatum(stmt->behavior == DROP_CASCADE);
+	ret = SPI_execute_with_args("SELECT orm_ext.model_before_drop_extension($1)",
+								1, argtypes, args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "model: SPI_execute_with_args returned %s",
+			 SPI_result_code_string(ret));
+	SPI_finish();
+}
+
 Datum
 orm_ext_model_ddl_command_start(PG_FUNCTION_ARGS)
 {
@@ -429,6 +465,11 @@ orm_ext_model_ddl_command_start(PG_FUNCTION_ARGS)
 	if (trigdata->parsetree == NULL || !IsA(trigdata->parsetree, DropStmt))
 		PG_RETURN_VOID();
 	stmt = (DropStmt *) trigdata->parsetree;
+	if (stmt->removeType == OBJECT_EXTENSION || stmt->removeType == OBJECT_SCHEMA)
+	{
+		ModelBeforeDropExtension(stmt);
+		PG_RETURN_VOID();
+	}
 	if (stmt->removeType != OBJECT_TABLE)
 		PG_RETURN_VOID();
 

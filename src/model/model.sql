@@ -505,6 +505,51 @@ $$;
 COMMENT ON FUNCTION orm_ext.model_drop_functions_before_drop(pg_catalog.regclass) IS
     'event trigger helper: drops a registered table''s generated functions just before DROP TABLE';
 
+-- Called by the ddl_command_start event trigger before DROP EXTENSION
+-- orm_ext (or DROP SCHEMA orm_ext CASCADE, which drops the extension with
+-- it).  The generated functions call orm_ext's functions from bodies kept as
+-- text, which record no dependency: left behind, every one of them would
+-- fail.  So the drop refuses while any exists, as for a dependent object,
+-- and with CASCADE drops them first.
+CREATE FUNCTION orm_ext.model_before_drop_extension(cascade pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    listed text;
+    t regclass;
+BEGIN
+    SELECT count(*) INTO n
+      FROM orm_ext.model_generated_functions g
+     WHERE EXISTS (SELECT FROM pg_proc p WHERE p.oid = g.function);
+    IF n = 0 THEN
+        RETURN;
+    END IF;
+    IF NOT cascade THEN
+        SELECT string_agg(format('model "%s" of table %s: %s generated functions', s.model, s.tbl, s.functions),
+                          E'\n' ORDER BY s.tbl)
+          INTO listed
+          FROM (SELECT m.model_name AS model, g.model_table::text AS tbl, count(*) AS functions
+                  FROM orm_ext.model_generated_functions g
+                  JOIN orm_ext.model_registry m ON m.model_table = g.model_table
+                 WHERE EXISTS (SELECT FROM pg_proc p WHERE p.oid = g.function)
+                 GROUP BY m.model_name, g.model_table) s;
+        RAISE EXCEPTION 'cannot drop extension orm_ext because other objects depend on it'
+            USING ERRCODE = '2BP01',
+                  DETAIL = COALESCE(listed, format('%s functions generated for models call it.', n)),
+                  HINT = 'Call orm_ext.model_unregister() for each model first, or use DROP ... CASCADE to drop the generated functions too.';
+    END IF;
+    RAISE NOTICE 'drop cascades to % functions generated for orm_ext models', n;
+    FOR t IN SELECT DISTINCT g.model_table FROM orm_ext.model_generated_functions g LOOP
+        PERFORM orm_ext.model_drop_functions(t);
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_before_drop_extension(pg_catalog.bool) IS
+    'event trigger helper: before DROP EXTENSION orm_ext, refuses while generated functions exist, or drops them with CASCADE';
+
 -------------------------------------------------------------------------------
 -- Generation
 -------------------------------------------------------------------------------
@@ -1584,10 +1629,10 @@ RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'orm_ext_model_ddl_command_start'
 LANGUAGE C;
 COMMENT ON FUNCTION orm_ext.model_ddl_command_start() IS
-    'event trigger: before DROP TABLE, drops the generated functions of the registered tables it names';
+    'event trigger: before DROP TABLE, drops the generated functions of the registered tables it names; before DROP EXTENSION orm_ext, refuses while generated functions exist (drops them with CASCADE)';
 
 CREATE EVENT TRIGGER orm_ext_model_ddl_command_start ON ddl_command_start
-    WHEN TAG IN ('DROP TABLE')
+    WHEN TAG IN ('DROP TABLE', 'DROP EXTENSION', 'DROP SCHEMA')
     EXECUTE FUNCTION orm_ext.model_ddl_command_start();
 CREATE EVENT TRIGGER orm_ext_model_ddl_command_end ON ddl_command_end
     EXECUTE FUNCTION orm_ext.model_ddl_command_end();
