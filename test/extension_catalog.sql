@@ -2,7 +2,7 @@
 -- comments, privileges, and SECURITY DEFINER hygiene.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(15);
+SELECT plan(16);
 
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'orm_ext'), '0.1.0', 'version 0.1.0');
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'orm_ext'), 'orm_ext',
@@ -40,12 +40,15 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
           ARRAY[]::text[], 'PUBLIC may execute every UUID function and append_only()');
 
 -- the ledger functions check the caller's rights on the table themselves
+-- (the two event trigger functions are nobody's to call)
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                 WHERE p.pronamespace = 'orm_ext'::regnamespace
-                  AND p.proname LIKE 'ledger%' AND p.proname <> 'ledger_on_drop'
+                  AND p.proname LIKE 'ledger%' AND p.proname NOT IN ('ledger_on_drop', 'ledger_before_drop_extension')
                   AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                 ORDER BY 1),
           ARRAY[]::text[], 'PUBLIC may execute every ledger function');
+SELECT is(has_function_privilege('public', 'orm_ext.ledger_before_drop_extension(boolean)', 'EXECUTE'), false,
+          'PUBLIC may not execute ledger_before_drop_extension (it drops the heads tables)');
 -- the RLS functions act as the caller and check its rights themselves
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                 WHERE p.pronamespace = 'orm_ext'::regnamespace

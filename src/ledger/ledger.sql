@@ -177,6 +177,35 @@ COMMENT ON FUNCTION orm_ext.ledger_on_drop() IS
 CREATE EVENT TRIGGER orm_ext_ledger_on_drop ON sql_drop
     EXECUTE FUNCTION orm_ext.ledger_on_drop();
 
+-- Called by the ddl_command_start event trigger before DROP EXTENSION
+-- orm_ext CASCADE (or DROP SCHEMA orm_ext CASCADE; see
+-- orm_ext_model_ddl_command_start in src/model/model.c).  The cascade drops
+-- the ledgers' triggers, which would leave their heads tables as the data of
+-- nothing (orm_ext_ledger_on_drop goes with the extension), so they go
+-- first.  Without CASCADE the server refuses the drop on the triggers.
+CREATE FUNCTION orm_ext.ledger_before_drop_extension(cascade pg_catalog.bool)
+RETURNS void
+LANGUAGE plpgsql STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT cascade THEN
+        RETURN;
+    END IF;
+    FOR r IN SELECT l.ledger, l.heads FROM orm_ext.ledgers l
+              WHERE EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) l.heads::pg_catalog.oid)
+              ORDER BY l.heads::pg_catalog.oid LOOP
+        RAISE NOTICE 'drop cascades to table %, the heads of ledger %', r.heads, r.ledger;
+        EXECUTE pg_catalog.format('DROP TABLE %s', r.heads);
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION orm_ext.ledger_before_drop_extension(pg_catalog.bool) FROM PUBLIC;
+COMMENT ON FUNCTION orm_ext.ledger_before_drop_extension(pg_catalog.bool) IS
+    'event trigger helper: before DROP EXTENSION orm_ext CASCADE, drops the ledgers'' heads tables';
+
 -- ALTER TABLE rewrites a table's rows without firing row triggers: a new
 -- column's volatile default, or a column's type change with USING, would
 -- change the rows of an append-only table past its append_only() trigger.

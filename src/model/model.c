@@ -415,8 +415,9 @@ orm_ext_model_operator(PG_FUNCTION_ARGS)
  * Before DROP EXTENSION orm_ext, and DROP SCHEMA orm_ext CASCADE (which drops
  * the extension with it), model_before_drop_extension() refuses while
  * generated functions exist, or drops them under CASCADE: their bodies call
- * orm_ext's functions but record no dependency on them.  Any other command
- * returns at once.
+ * orm_ext's functions but record no dependency on them.  Under CASCADE,
+ * ledger_before_drop_extension() also drops the ledgers' heads tables, which
+ * the cascade would leave behind.  Any other command returns at once.
  */
 static void
 ModelBeforeDropExtension(DropStmt *stmt)
@@ -441,7 +442,9 @@ ModelBeforeDropExtension(DropStmt *stmt)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "model: SPI_connect failed");
 	args[0] = BoolGetDatum(stmt->behavior == DROP_CASCADE);
-	ret = SPI_execute_with_args("SELECT orm_ext.model_before_drop_extension($1)",
+	/* the models first: without CASCADE they refuse, the ledgers do not */
+	ret = SPI_execute_with_args("SELECT orm_ext.model_before_drop_extension($1), "
+								"orm_ext.ledger_before_drop_extension($1)",
 								1, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "model: SPI_execute_with_args returned %s",
