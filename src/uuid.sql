@@ -4,12 +4,17 @@
 --
 -- Privileges: none of these functions reads or writes data, so EXECUTE stays
 -- granted to PUBLIC (PostgreSQL's default for new functions).
+--
+-- uuidv7() and uuidv7(interval) are PARALLEL RESTRICTED: their ordering
+-- rests on the backend's last reading of the clock, which a parallel worker
+-- does not share, so a worker's values could sort below values the session
+-- already has.  They run in the leader; the rest of a plan stays parallel.
 -------------------------------------------------------------------------------
 
 CREATE FUNCTION orm_ext.uuidv7()
 RETURNS pg_catalog.uuid
 AS 'MODULE_PATHNAME', 'orm_ext_uuidv7'
-LANGUAGE C VOLATILE PARALLEL SAFE;
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION orm_ext.uuidv7() IS
     'a version 7 UUID for the current time, strictly increasing within the backend';
@@ -17,7 +22,7 @@ COMMENT ON FUNCTION orm_ext.uuidv7() IS
 CREATE FUNCTION orm_ext.uuidv7(shift pg_catalog.interval)
 RETURNS pg_catalog.uuid
 AS 'MODULE_PATHNAME', 'orm_ext_uuidv7_shift'
-LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION orm_ext.uuidv7(pg_catalog.interval) IS
     'a version 7 UUID for the current time shifted by an interval';

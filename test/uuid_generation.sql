@@ -2,15 +2,17 @@
 -- step-back, bursts that outrun the clock, shifts and their errors.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(33);
+SELECT plan(36);
 
 -- signatures and attributes
 SELECT has_function('orm_ext', 'uuidv7', ARRAY[]::name[], 'uuidv7() exists');
 SELECT has_function('orm_ext', 'uuidv7', ARRAY['interval'], 'uuidv7(interval) exists');
 SELECT volatility_is('orm_ext', 'uuidv7', ARRAY[]::name[], 'volatile', 'uuidv7() is VOLATILE');
 SELECT volatility_is('orm_ext', 'uuidv7', ARRAY['interval'], 'volatile', 'uuidv7(interval) is VOLATILE');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'orm_ext.uuidv7()'::regprocedure), 's',
-          'uuidv7() is PARALLEL SAFE');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'orm_ext.uuidv7()'::regprocedure), 'r',
+          'uuidv7() is PARALLEL RESTRICTED: it carries the session''s last clock reading');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'orm_ext.uuidv7(interval)'::regprocedure), 'r',
+          'and so is uuidv7(interval)');
 SELECT is_strict('orm_ext', 'uuidv7', ARRAY['interval'], 'uuidv7(interval) is STRICT');
 
 -- version 7, variant 10, on many values
@@ -102,7 +104,38 @@ SET LOCAL orm_ext.debug_clock_offset_ms = '86400000';
 SELECT ok(orm_ext.uuidv7() > :'before_jump'::uuid, 'after the clock jumps forward, values increase');
 SELECT ok(orm_ext.uuid_extract_timestamp(orm_ext.uuidv7()) > clock_timestamp() + interval '23 hours',
           'after a forward jump the carried time follows the clock');
+SELECT orm_ext.uuidv7() AS after_jump \gset
 SET LOCAL orm_ext.debug_clock_offset_ms = 0;
+
+-- the clock is back a day behind the carried time.  In a parallel plan the
+-- workers would read the clock afresh (they do not share the session's last
+-- reading); uuidv7() is PARALLEL RESTRICTED, so the session's own process
+-- computes it above the Gather and every value stays above the earlier ones
+CREATE FUNCTION pg_temp.plan_text(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    r text;
+    t text := '';
+BEGIN
+    FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        t := t || r || E'\n';
+    END LOOP;
+    RETURN t;
+END $$;
+CREATE TABLE public.uuid_parallel_rows AS SELECT g FROM generate_series(1, 200000) g;
+ANALYZE public.uuid_parallel_rows;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT matches(pg_temp.plan_text($$SELECT count(*) FROM (SELECT orm_ext.uuidv7() AS id FROM public.uuid_parallel_rows WHERE g % 2 = 0) s$$),
+               'Gather.*Parallel Seq Scan', 'the scan under uuidv7() still runs in parallel workers');
+SELECT is((SELECT count(*) FILTER (WHERE id <= :'after_jump'::uuid)
+             FROM (SELECT orm_ext.uuidv7() AS id FROM public.uuid_parallel_rows WHERE g % 2 = 0) s),
+          0::bigint, 'a parallel query''s values all sort above the session''s earlier ones');
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
 
 -- wrong types
 SELECT throws_ok($$SELECT orm_ext.uuidv7(42)$$, '42883', NULL, 'uuidv7(integer) does not exist');
