@@ -37,17 +37,7 @@ $$;
 CREATE FUNCTION pg_temp.fn(sig text) RETURNS boolean LANGUAGE sql AS $$
     SELECT to_regprocedure(sig) IS NOT NULL
 $$;
--- the plan of a query, as text
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END $$;
+\ir lib/plan_of.sql
 \ir lib/error_of.sql
 -- the rel: functions orm_ext recorded for a table, as regprocedure text
 CREATE FUNCTION pg_temp.rel_functions(t regclass) RETURNS text[] LANGUAGE sql AS $$

@@ -18,17 +18,7 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
--- the plan of a query, as one text
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END $$;
+\ir lib/plan_of.sql
 -- the row level security state of a table
 CREATE FUNCTION pg_temp.rls_state(t regclass) RETURNS text LANGUAGE sql AS $$
     SELECT CASE WHEN relrowsecurity THEN 'enabled' ELSE 'disabled' END

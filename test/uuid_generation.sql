@@ -111,23 +111,14 @@ SET LOCAL orm_ext.debug_clock_offset_ms = 0;
 -- workers would read the clock afresh (they do not share the session's last
 -- reading); uuidv7() is PARALLEL RESTRICTED, so the session's own process
 -- computes it above the Gather and every value stays above the earlier ones
-CREATE FUNCTION pg_temp.plan_text(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    r text;
-    t text := '';
-BEGIN
-    FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-        t := t || r || E'\n';
-    END LOOP;
-    RETURN t;
-END $$;
+\ir lib/plan_of.sql
 CREATE TABLE public.uuid_parallel_rows AS SELECT g FROM generate_series(1, 200000) g;
 ANALYZE public.uuid_parallel_rows;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
-SELECT matches(pg_temp.plan_text($$SELECT count(*) FROM (SELECT orm_ext.uuidv7() AS id FROM public.uuid_parallel_rows WHERE g % 2 = 0) s$$),
+SELECT matches(pg_temp.plan_of($$SELECT count(*) FROM (SELECT orm_ext.uuidv7() AS id FROM public.uuid_parallel_rows WHERE g % 2 = 0) s$$),
                'Gather.*Parallel Seq Scan', 'the scan under uuidv7() still runs in parallel workers');
 SELECT is((SELECT count(*) FILTER (WHERE id <= :'after_jump'::uuid)
              FROM (SELECT orm_ext.uuidv7() AS id FROM public.uuid_parallel_rows WHERE g % 2 = 0) s),

@@ -108,18 +108,7 @@ SELECT is((SELECT count(*) FROM events
            WHERE id >= orm_ext.uuidv7_lower('2025-01-01 10:00:00+00')
              AND id <  orm_ext.uuidv7_lower('2025-01-01 11:00:00+00')),
           3600::bigint, 'a one-hour window selects exactly that hour''s ids');
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    line text;
-    result text := '';
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        result := result || line || E'\n';
-    END LOOP;
-    RETURN result;
-END
-$$;
+\ir lib/plan_of.sql
 SELECT matches(pg_temp.plan_of($$
                    SELECT count(*) FROM events
                    WHERE id >= orm_ext.uuidv7_lower('2025-01-01 10:00:00+00')
