@@ -335,7 +335,7 @@ SELECT orm_ext.enable_tenant_isolation('rls.drafts', 'author_id', 'app.author', 
 SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'rls.drafts'::regclass;
 SELECT orm_ext.disable_tenant_isolation('rls.drafts');
 SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'rls.drafts'::regclass;
--- another policy remains: row level security stays as it is
+-- another policy remains: row level security stays enabled, FORCE goes back to off
 CREATE POLICY drafts_for_system ON rls.drafts FOR SELECT TO regress_orm_ext_rls_system USING (true);
 SELECT orm_ext.enable_tenant_isolation('rls.drafts', 'author_id', roles => '{regress_orm_ext_rls_user}');
 SELECT orm_ext.disable_tenant_isolation('rls.drafts');

@@ -109,6 +109,11 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = 'Role names are at most 63 bytes, and the longest is the prefix followed by "_system".';
     END IF;
+    IF (prefix || '_') LIKE 'pg\_%' THEN
+        RAISE EXCEPTION 'role prefix "%" is reserved', prefix
+            USING ERRCODE = '42939',
+                  DETAIL = 'Role names starting with "pg_" are reserved for the system.';
+    END IF;
 
     -- Check everything first, so that a missing privilege changes nothing.
     FOR wanted IN
@@ -162,10 +167,22 @@ BEGIN
                AS v(name, bypass, what)
     LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = wanted.name) THEN
-            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN NOSUPERUSER %s', wanted.name,
-                                      CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
-            EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', wanted.name,
-                                      'orm_ext application role: ' || wanted.what);
+            BEGIN
+                EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN NOSUPERUSER %s', wanted.name,
+                                          CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
+                EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', wanted.name,
+                                          'orm_ext application role: ' || wanted.what);
+            EXCEPTION WHEN unique_violation OR duplicate_object THEN
+                -- another session created it meanwhile (a concurrent
+                -- setup_roles()): accept it if it is what would have been made
+                IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                                WHERE r.rolname = wanted.name AND NOT r.rolsuper
+                                  AND r.rolbypassrls = wanted.bypass) THEN
+                    RAISE EXCEPTION 'role "%" exists with the wrong attributes', wanted.name
+                        USING ERRCODE = '55000',
+                              DETAIL = 'Another session created it while setup_roles() ran.';
+                END IF;
+            END;
         END IF;
         -- USAGE on orm_ext is granted to PUBLIC already; grant it by name
         -- too when the caller may, so that revoking it from PUBLIC keeps the
@@ -218,6 +235,8 @@ DECLARE
     qual text;
     prior jsonb;
     old_comment text;
+    base pg_catalog.oid;
+    eq_op text;
 BEGIN
     qname := orm_ext.rls_owned_table(tbl, 'enable_tenant_isolation');
     IF tenant_column IS NULL THEN
@@ -232,6 +251,10 @@ BEGIN
             USING ERRCODE = CASE WHEN roles IS NULL THEN '22004' ELSE '22023' END;
     END IF;
 
+    -- what is read below is what is changed: a concurrent enable or disable
+    -- of the same table waits here (CREATE POLICY takes this lock anyway)
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', qname);
+
     SELECT a.attnum, a.atttypid INTO col
       FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = tbl AND a.attname = tenant_column AND a.attnum > 0 AND NOT a.attisdropped;
@@ -239,6 +262,24 @@ BEGIN
         RAISE EXCEPTION 'column "%" of relation % does not exist', tenant_column, qname
             USING ERRCODE = '42703';
     END IF;
+    -- The context is cast to the column's type without its length, so that
+    -- a long value never turns into another tenant's by being cut: a domain
+    -- is cast to its base type (a domain over varchar(3) would cut), and the
+    -- types that always cut are refused.
+    base := col.atttypid;
+    WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid = base) = 'd' LOOP
+        SELECT t.typbasetype INTO base FROM pg_catalog.pg_type t WHERE t.oid = base;
+    END LOOP;
+    IF base IN ('pg_catalog.name'::pg_catalog.regtype, 'pg_catalog."char"'::pg_catalog.regtype) THEN
+        RAISE EXCEPTION 'tenant column "%" of % has type %, which cuts longer values',
+                        tenant_column, qname, pg_catalog.format_type(col.atttypid, NULL)
+            USING ERRCODE = '0A000',
+                  DETAIL = 'A context value cast to it would be cut to its length, and could name another tenant.',
+                  HINT = 'Use text, varchar or an integer type for the tenant column.';
+    END IF;
+    -- the equality operator; this also loads orm_ext's library, whose
+    -- settings (the reserved "orm_ext." prefix) the key check below relies on
+    eq_op := orm_ext.rls_equality_operator(base);
 
     -- The key must be a name set_context() can set.  Try it, and undo it.
     IF pg_catalog.strpos(key, '.') = 0 THEN
@@ -271,13 +312,14 @@ BEGIN
 
     -- tenant_column = (SELECT orm_ext.context(key)::type): the sub-select,
     -- cast included, is an InitPlan run once per statement, and the
-    -- comparison can be an index condition.  The type is written without
-    -- its modifier, so that a long value is never truncated into another
-    -- tenant's (varchar(n) casts silently cut).
+    -- comparison can be an index condition.  The type is written with no
+    -- modifier at all (format_type with -1: "bpchar" and "bit", not
+    -- "character" and "bit", which mean char(1) and bit(1)), so that a long
+    -- value is never truncated into another tenant's (varchar(n) and char(n)
+    -- casts silently cut).
     value_expr := pg_catalog.format('(SELECT orm_ext.context(%L)::%s)',
-                                    key, pg_catalog.format_type(col.atttypid, NULL));
-    qual := pg_catalog.format('(%I %s %s)', tenant_column,
-                              orm_ext.rls_equality_operator(col.atttypid), value_expr);
+                                    key, pg_catalog.format_type(base, -1));
+    qual := pg_catalog.format('(%I %s %s)', tenant_column, eq_op, value_expr);
 
     SELECT c.relrowsecurity, c.relforcerowsecurity INTO rel
       FROM pg_catalog.pg_class c WHERE c.oid = tbl;
@@ -333,6 +375,7 @@ DECLARE
     others integer;
 BEGIN
     qname := orm_ext.rls_owned_table(tbl, 'disable_tenant_isolation');
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', qname);
     SELECT p.oid, pg_catalog.obj_description(p.oid, 'pg_policy') AS comment INTO pol
       FROM pg_catalog.pg_policy p
      WHERE p.polrelid = tbl AND p.polname = orm_ext.rls_policy_name();
@@ -348,17 +391,22 @@ BEGIN
 
     EXECUTE pg_catalog.format('DROP POLICY %I ON %s', orm_ext.rls_policy_name(), qname);
 
+    -- put back what the table had before enable_tenant_isolation(); only a
+    -- JSON true counts as "it was on" (a comment edited by hand into
+    -- anything else counts as off).  FORCE goes back in any case: the other
+    -- policies still apply to every other role.
+    IF prior IS NULL OR jsonb_typeof(prior) <> 'object'
+       OR (prior -> 'rls_forced_before') IS DISTINCT FROM 'true'::jsonb THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', qname);
+    END IF;
     SELECT pg_catalog.count(*) INTO others FROM pg_catalog.pg_policy p WHERE p.polrelid = tbl;
     IF others > 0 THEN
         RAISE NOTICE 'row level security stays enabled on %, which has other policies (%)', qname, others
             USING HINT = pg_catalog.format('Drop them and run ALTER TABLE %s DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY to open the table.', qname);
         RETURN;
     END IF;
-    -- put back what the table had before enable_tenant_isolation()
-    IF NOT COALESCE((prior ->> 'rls_forced_before')::boolean, false) THEN
-        EXECUTE pg_catalog.format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', qname);
-    END IF;
-    IF NOT COALESCE((prior ->> 'rls_enabled_before')::boolean, false) THEN
+    IF prior IS NULL OR jsonb_typeof(prior) <> 'object'
+       OR (prior -> 'rls_enabled_before') IS DISTINCT FROM 'true'::jsonb THEN
         EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE ROW LEVEL SECURITY', qname);
     END IF;
 END;

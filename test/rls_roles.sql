@@ -4,7 +4,7 @@
 -- tap_rol and disappears with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(41);
+SELECT plan(44);
 
 \ir lib/detail_of.sql
 
@@ -89,6 +89,10 @@ SELECT throws_ok(format('SELECT orm_ext.setup_roles(%L)', repeat('é', 28) || 'x
 -- arguments -----------------------------------------------------------------------------
 SELECT throws_ok($$SELECT orm_ext.setup_roles(NULL)$$, '22004', 'role prefix must not be null', 'NULL prefix: 22004');
 SELECT throws_ok($$SELECT orm_ext.setup_roles('')$$, '22023', 'role prefix must not be empty', 'empty prefix: 22023');
+SELECT throws_ok($$SELECT orm_ext.setup_roles('pg')$$, '42939', 'role prefix "pg" is reserved',
+                 'a prefix giving pg_user is reserved: 42939, before any role is made');
+SELECT throws_ok($$SELECT orm_ext.setup_roles('pg_app')$$, '42939', NULL, 'so is one starting with pg_');
+SELECT lives_ok($$SELECT orm_ext.setup_roles('pga')$$, 'pga is not reserved');
 SELECT throws_ok($$SELECT orm_ext.setup_roles(42)$$, '42883', NULL, 'an integer prefix: 42883');
 SELECT throws_ok($$SELECT orm_ext.setup_roles(ARRAY['tap_rol_arr'])$$, '42883', NULL, 'an array prefix: 42883');
 

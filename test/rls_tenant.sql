@@ -4,7 +4,7 @@
 -- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(135);
+SELECT plan(147);
 SET LOCAL client_min_messages = warning;              -- the NOTICEs of disable are expected
 
 \ir lib/detail_of.sql
@@ -221,6 +221,47 @@ SELECT is((SELECT count(*) FROM t_varchar), 0::bigint,
 SELECT orm_ext.set_context('app.tenant', 'abc');
 SELECT results_eq($$SELECT n FROM t_varchar$$, $$VALUES (1)$$, 'varchar(3): ''abc'' sees its row');
 RESET ROLE;
+
+-- types whose casts cut: char(n) ("character" alone means char(1)), a
+-- domain with a length, bit(n) ("bit" alone means bit(1)); name and "char"
+-- always cut, so they are refused
+CREATE TABLE t_char (tenant char(3), n int);
+CREATE INDEX ON t_char (tenant);
+INSERT INTO t_char VALUES ('a', 1), ('abc', 2);
+CREATE DOMAIN "Org Code" AS varchar(3);
+CREATE TABLE t_domain (tenant "Org Code", n int);
+CREATE INDEX ON t_domain (tenant);
+INSERT INTO t_domain VALUES ('abc', 1);
+CREATE TABLE t_bit (tenant bit(3), n int);
+CREATE INDEX ON t_bit (tenant);
+INSERT INTO t_bit VALUES ('101', 1), ('100', 2);
+GRANT SELECT, INSERT ON t_char, t_domain, t_bit TO tap_ten_user;
+SELECT orm_ext.enable_tenant_isolation(t, 'tenant', 'app.tenant', ARRAY['tap_ten_user'])
+  FROM unnest(ARRAY['t_char', 't_domain', 't_bit']::regclass[]) t;
+SELECT is((SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = 't_char'::regclass),
+          '(tenant = ( SELECT (orm_ext.context(''app.tenant''::text))::bpchar AS context))',
+          'the char(3) policy casts to bpchar, of any length');
+SET ROLE tap_ten_user;
+SELECT orm_ext.set_context('app.tenant', 'abc');
+SELECT results_eq($$SELECT n FROM t_char$$, $$VALUES (2)$$, 'char(3): ''abc'' sees its row, not tenant ''a''''s');
+SELECT throws_ok($$INSERT INTO t_char VALUES ('a', 9)$$, '42501', NULL, 'char(3): and may not insert into tenant ''a''');
+SELECT orm_ext.set_context('app.tenant', 'abcd');
+SELECT is((SELECT count(*) FROM t_domain), 0::bigint,
+          'a domain over varchar(3): ''abcd'' is not cut into tenant ''abc''');
+SELECT orm_ext.set_context('app.tenant', 'abc');
+SELECT results_eq($$SELECT n FROM t_domain$$, $$VALUES (1)$$, 'a domain over varchar(3): ''abc'' sees its row');
+SELECT orm_ext.set_context('app.tenant', '101');
+SELECT results_eq($$SELECT n FROM t_bit$$, $$VALUES (1)$$, 'bit(3): ''101'' sees its row');
+SELECT orm_ext.set_context('app.tenant', '1');
+SELECT is((SELECT count(*) FROM t_bit), 0::bigint, 'bit(3): a shorter value matches no tenant (not cast to bit(1) and padded)');
+RESET ROLE;
+CREATE TABLE t_name (tenant name, tenant_char "char", n int);
+SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('t_name', 'tenant', 'app.tenant', ARRAY['tap_ten_user'])$$,
+                 '0A000', 'tenant column "tenant" of "Ten ""S"" ü".t_name has type name, which cuts longer values',
+                 'a name tenant column is refused: 0A000');
+SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('t_name', 'tenant_char', 'app.tenant', ARRAY['tap_ten_user'])$$,
+                 '0A000', NULL, 'a "char" tenant column is refused: 0A000');
+SELECT is(pg_temp.rls_state('t_name'), 'disabled', 'and the table is left alone');
 
 SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('t_json', 'doc', 'app.tenant', ARRAY['tap_ten_user'])$$,
                  '42P01', NULL, 'a missing table by name: 42P01');
@@ -461,8 +502,17 @@ SELECT results_eq($$SELECT pg_temp.rls_state('st_own') COLLATE "default", pg_tem
 -- with another policy left, row level security stays on
 SELECT lives_ok($$SELECT orm_ext.disable_tenant_isolation('idem')$$, 'disable on a table with another policy');
 SELECT results_eq($$SELECT pg_temp.rls_state('idem') COLLATE "default", pg_temp.policies_of('idem') COLLATE "default"$$,
-                  $$VALUES ('enabled, forced', ARRAY['keep me, it''s mine'])$$,
-                  'drops only orm_ext''s policy and leaves row level security on for the other');
+                  $$VALUES ('enabled', ARRAY['keep me, it''s mine'])$$,
+                  'drops only orm_ext''s policy, leaves row level security on for the other, and puts FORCE back to off');
+
+-- a comment edited by hand into something else counts as "was off"
+CREATE TABLE st_edited (tenant_id integer);
+CREATE INDEX ON st_edited (tenant_id);
+ALTER TABLE st_edited ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+SELECT orm_ext.enable_tenant_isolation('st_edited', 'tenant_id', 'app.user_id', ARRAY['tap_ten_user']);
+COMMENT ON POLICY orm_ext_tenant_isolation ON st_edited IS '{"rls_enabled_before": "yes", "rls_forced_before": "maybe"}';
+SELECT lives_ok($$SELECT orm_ext.disable_tenant_isolation('st_edited')$$, 'disable with a hand-edited comment');
+SELECT is(pg_temp.rls_state('st_edited'), 'disabled', 'which counts as neither enabled nor forced');
 
 -- enable, disable, enable: the recorded state is the original one
 SELECT orm_ext.enable_tenant_isolation('st_enabled', 'tenant_id', 'app.user_id', ARRAY['tap_ten_user']);

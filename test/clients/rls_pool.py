@@ -170,9 +170,38 @@ def sqlalchemy_tests():
         engine.dispose()
 
 
+def fresh_session_tests():
+    # enable_tenant_isolation checks the key with set_config(), whose verdict
+    # on orm_ext's own settings depends on orm_ext's library being loaded;
+    # in a new session the library is loaded only when a C function of it
+    # runs.  The first call in a new session must refuse what a later one does.
+    with admin(DB) as conn:
+        conn.execute("""
+            CREATE TABLE fresh_a (id int, author_id integer);
+            CREATE TABLE fresh_b (id int, author_id integer);
+            ALTER TABLE fresh_b OWNER TO "%s";
+        """ % WEB)
+    with admin(DB) as conn:
+        try:
+            conn.execute("SELECT orm_ext.enable_tenant_isolation('fresh_a', 'author_id', 'orm_ext.tenant')")
+            check(False, "new session: a key under the reserved orm_ext. prefix is refused (22023)")
+        except errors.InvalidParameterValue as e:
+            check(e.sqlstate == "22023", "new session: a key under the reserved orm_ext. prefix is refused (22023)")
+    with psycopg.connect(dbname=DB, user=WEB, autocommit=True) as conn:
+        try:
+            conn.execute("SELECT orm_ext.enable_tenant_isolation('fresh_b', 'author_id', "
+                         "'orm_ext.debug_clock_offset_ms')")
+            check(False, "new session: a superuser-only setting as key is refused for a plain owner (42501)")
+        except errors.InsufficientPrivilege as e:
+            check(e.sqlstate == "42501",
+                  "new session: a superuser-only setting as key is refused for a plain owner (42501)")
+        n = conn.execute("SELECT count(*) FROM pg_policy WHERE polrelid = 'fresh_b'::regclass").fetchone()[0]
+        check(n == 0, "new session: and no policy was created")
+
+
 def main():
     warnings.simplefilter("ignore")
-    return tap.run(setup, [psycopg_tests, sqlalchemy_tests], teardown)
+    return tap.run(setup, [psycopg_tests, sqlalchemy_tests, fresh_session_tests], teardown)
 
 
 if __name__ == "__main__":
