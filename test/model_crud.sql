@@ -5,7 +5,7 @@
 -- security.  Roles made here start with tap_mcrud and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(230);
+SELECT plan(233);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -185,6 +185,12 @@ SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"at": {"gt": "2024-01-1
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"title": "alpha", "score": 5}')$$), '{1}', 'two columns are ANDed');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"title": "alpha", "score": 3}')$$), '{}', 'two columns, no match');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"tags": {"eq": ["a", "b"]}}')$$), '{1}', 'eq on a text[] column with a JSON array');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"tags": {"in": [["a", "b"], ["z"]]}}')$$), '{1}',
+          'in on a text[] column: a JSON array of arrays, each one compared whole');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"tags": {"in": [["a", "b"]]}}')$$), '{1}',
+          'in on a text[] column with one array');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"tags": {"in": [["a"], null]}}')$$), '{}',
+          'in on a text[] column: no whole match, and a JSON null matches nothing');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"doc": {"eq": {"k": 1}}}')$$), '{1}', 'eq on a jsonb column with a JSON object');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"price": 1.5}')$$), '{1}', 'equality on numeric(10,2) with a JSON number');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"price": "1.50"}')$$), '{1}', 'and with a JSON string');

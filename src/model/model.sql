@@ -1206,6 +1206,15 @@ BEGIN
                 END LOOP;
                 IF cardinality(lits) = 0 THEN
                     conds := conds || 'false'::text;
+                ELSIF typcat = 'A' THEN
+                    -- an array column: ARRAY[$1, $2] of arrays would be one
+                    -- two-dimensional array, whose elements are not the
+                    -- column's values, so one comparison each
+                    conds := conds || format('(%s)',
+                        (SELECT string_agg(format('%s %s %s', col,
+                                                  COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')), l),
+                                           ' OR ' ORDER BY n)
+                           FROM unnest(lits) WITH ORDINALITY AS u(l, n)));
                 ELSE
                     conds := conds || format('%s %s ANY (ARRAY[%s])', col,
                                              COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')),
