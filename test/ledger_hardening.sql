@@ -7,7 +7,7 @@
 -- here start with tap_lh and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(64);
+SELECT plan(67);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -360,6 +360,10 @@ SELECT is((SELECT count(*) FROM orm_ext.ledgers WHERE ledger = '"Sp Led"'::regcl
 CREATE TABLE "Drop Ext" (acct int, amt bigint, bal bigint);
 SELECT orm_ext.ledger_attach('"Drop Ext"', 'acct', 'amt', 'bal');
 INSERT INTO "Drop Ext" (acct, amt) VALUES (1, 5);
+SELECT is(orm_ext.ledger_before_drop_extension(NULL)::text, NULL, 'the DROP EXTENSION helper does nothing for NULL');
+SELECT is(orm_ext.ledger_before_drop_extension(false)::text, '', 'nor without CASCADE');
+SELECT is((SELECT count(*) FROM orm_ext.ledgers l JOIN pg_class c ON c.oid = l.heads), (SELECT count(*) FROM orm_ext.ledgers),
+          'every heads table is still there');
 SELECT throws_ok('DROP EXTENSION orm_ext', '2BP01', NULL,
                  'DROP EXTENSION refuses while ledgers exist');
 CREATE TEMP TABLE heads_before AS SELECT heads::oid AS heads FROM orm_ext.ledgers;

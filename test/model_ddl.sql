@@ -6,7 +6,7 @@
 -- dropped.  Roles made here start with tap_mddl and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(132);
+SELECT plan(133);
 SET LOCAL client_min_messages = warning;
 \ir lib/detail_of.sql
 
@@ -392,13 +392,17 @@ SELECT throws_ok($$SELECT orm_ext.model_before_drop_extension(true)$$, '42501', 
 RESET ROLE;
 SELECT throws_ok($$DROP EXTENSION orm_ext$$, '2BP01', 'cannot drop extension orm_ext because other objects depend on it',
                  'DROP EXTENSION refuses while generated functions exist: their bodies call orm_ext');
+CREATE SCHEMA "Drop ""X""";
+CREATE TABLE "Drop ""X"""."Ta b" ("Select" int PRIMARY KEY);
+SELECT orm_ext.model_register('"Drop ""X"""."Ta b"', '{"name": "it''s b"}');
 SELECT is(pg_temp.detail_of($$DROP EXTENSION orm_ext$$),
-          '2BP01: model "kept" of table blog.kept: 10 generated functions',
-          'the detail names each model and counts its functions');
+          E'2BP01: model "it''s b" of table "Drop ""X"""."Ta b": 10 generated functions\nmodel "kept" of table blog.kept: 10 generated functions',
+          'the detail names each model, hostile names quoted, and counts its functions');
 SELECT throws_ok($$DROP SCHEMA orm_ext$$, '2BP01', NULL, 'DROP SCHEMA orm_ext refuses too, on its own terms');
 SELECT lives_ok($$DROP EXTENSION IF EXISTS "orm_ext" CASCADE$$, 'DROP EXTENSION ... CASCADE goes through');
 SELECT is(pg_temp.functions_in('blog'), ARRAY['blog.posts_helper()', 'blog.solo_extra(integer)'],
           'and drops the generated functions with it, and only those');
+SELECT is(pg_temp.functions_in('Drop "X"'), '{}'::text[], 'those in a schema with a hostile name too');
 SELECT lives_ok($$CREATE EXTENSION orm_ext$$, 'the extension can be created again');
 CREATE TABLE blog.again (id int PRIMARY KEY);
 SELECT orm_ext.model_register('blog.again');
