@@ -5,7 +5,7 @@
 -- security.  Roles made here start with tap_mcrud and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(233);
+SELECT plan(243);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -178,6 +178,37 @@ SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"title": {"like": "%''s
           'like with a quote and double quotes in the pattern');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"code": {"ilike": "a%"}}')$$), '{1,2}', 'ilike on a varchar column');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"code": {"like": "x\\%y"}}')$$), '{5}', 'like with an escaped %');
+-- like and ilike use the column type's own operator where it has one, as the
+-- same condition in SQL does: citext's ignores case, character's keeps the
+-- padding; a type without one (varchar above) is compared as text
+CREATE SCHEMA "Ci ""Ext""";
+CREATE EXTENSION citext SCHEMA "Ci ""Ext""";
+CREATE DOMAIN blog."Ci Dom" AS "Ci ""Ext""".citext;
+CREATE TABLE blog."Like Me" (id int PRIMARY KEY, "Select" "Ci ""Ext""".citext, pad char(4), dom blog."Ci Dom");
+INSERT INTO blog."Like Me" VALUES (1, 'Alice', 'ab', 'Bob'), (2, 'alICE smith', 'ab c', 'bOB'), (3, 'bob', 'abcd', NULL);
+SELECT orm_ext.model_register('blog."Like Me"');
+CREATE FUNCTION pg_temp.like_ids(filter jsonb) RETURNS text[] LANGUAGE sql AS $$
+    SELECT pg_temp.keys(format('SELECT * FROM blog."Like Me_list"(%L)', filter)) $$;
+SELECT is(pg_temp.like_ids('{"Select": {"like": "alice%"}}'), '{1,2}', 'like on citext ignores case, as citext''s LIKE does');
+SELECT is(pg_temp.like_ids('{"Select": {"like": "ALICE"}}'),
+          (SELECT array_agg(id::text ORDER BY id) FROM blog."Like Me" WHERE "Select" OPERATOR("Ci ""Ext""".~~) 'ALICE'),
+          'like on citext: the rows citext''s LIKE gives, whatever the search_path');
+SELECT is(pg_temp.like_ids('{"Select": {"ilike": "%SMITH"}}'), '{2}', 'ilike on citext');
+SELECT is(pg_temp.like_ids('{"dom": {"like": "bob"}}'), '{1,2}', 'like on a domain over citext uses citext''s operator');
+SELECT is(pg_temp.like_ids('{"pad": {"like": "ab"}}'), '{}', 'like on char(4): the padding counts, as in SQL');
+SELECT is(pg_temp.like_ids('{"pad": {"like": "ab  "}}'),
+          (SELECT array_agg(id::text ORDER BY id) FROM blog."Like Me" WHERE pad LIKE 'ab  '), 'like on char(4) with the padding: the rows SQL gives');
+SELECT is(pg_temp.like_ids('{"pad": {"ilike": "AB_C"}}'), '{2}', 'ilike on char(4)');
+SELECT is(ARRAY[orm_ext.model_operator('blog."Like Me"', 'Select', 'like'), orm_ext.model_operator('blog."Like Me"', 'dom', 'ilike'),
+                orm_ext.model_operator('blog."Like Me"', 'pad', 'like'), orm_ext.model_operator('blog.posts', 'code', 'like')],
+          ARRAY['OPERATOR("Ci ""Ext""".~~)', 'OPERATOR("Ci ""Ext""".~~*)', 'OPERATOR(pg_catalog.~~)', NULL],
+          'model_operator like/ilike: the type''s own operator from its schema, NULL for varchar');
+-- only an operator its type's owner owns counts
+CREATE ROLE tap_crud_likeowner;
+ALTER OPERATOR "Ci ""Ext""".~~ ("Ci ""Ext""".citext, text) OWNER TO tap_crud_likeowner;
+SELECT is(orm_ext.model_operator('blog."Like Me"', 'Select', 'like'), NULL, 'an operator owned by another role than the type''s is not used');
+SELECT is(pg_temp.like_ids('{"Select": {"like": "alICE%"}, "id": {"gte": 0}}'), '{2}',
+          'then like compares the text, case-sensitively (a statement built after the change)');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"code": "AB"}')$$), '{1}', 'equality on varchar');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"published": true}')$$), '{1}', 'equality on boolean (true)');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"published": false}')$$), '{2}', 'equality on boolean (false)');

@@ -329,13 +329,64 @@ orm_ext_model_value_literal(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The ~~ (op "like") or ~~* (op "ilike") operator that takes type typid (a
+ * domain's base type) on the left and text on the right, looked up in the
+ * schema of that type only, as OPERATOR(schema.op) text: citext's own, which
+ * ignores case, and character's, which keeps the padding as the column
+ * compared in SQL does.  Only an operator owned by the type's owner counts:
+ * another role with CREATE on that schema cannot plant one.  NULL for a type
+ * without one (varchar): the caller then compares the column's text with
+ * pg_catalog's operator.
+ */
+static text *
+ModelLikeOperator(Oid typid, const char *op)
+{
+	Oid			base = getBaseType(typid);
+	HeapTuple	tup;
+	Form_pg_type typ;
+	Oid			typnamespace;
+	Oid			typowner;
+	char	   *nspname;
+	const char *oprname = strcmp(op, "like") == 0 ? "~~" : "~~*";
+	Oid			oproid;
+	bool		owned = false;
+
+	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(base));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", base);
+	typ = (Form_pg_type) GETSTRUCT(tup);
+	typnamespace = typ->typnamespace;
+	typowner = typ->typowner;
+	ReleaseSysCache(tup);
+	nspname = get_namespace_name(typnamespace);
+	if (nspname == NULL)
+		return NULL;
+	oproid = OpernameGetOprid(list_make2(makeString(nspname),
+										 makeString(pstrdup(oprname))),
+							  base, TEXTOID);
+	if (!OidIsValid(oproid))
+		return NULL;
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(oproid));
+	if (HeapTupleIsValid(tup))
+	{
+		owned = ((Form_pg_operator) GETSTRUCT(tup))->oprowner == typowner;
+		ReleaseSysCache(tup);
+	}
+	if (!owned)
+		return NULL;
+	return cstring_to_text(psprintf("OPERATOR(%s.%s)",
+									quote_identifier(nspname), oprname));
+}
+
+/*
  * orm_ext.model_operator(tbl regclass, col name, op text) returns text
  *
  * The operator the mapping layer compares the column with, schema-qualified
  * for dynamic SQL: OPERATOR(pg_catalog.<) for op 'lt' on an integer column.
  * op is one of eq, neq, lt, lte, gt, gte; they come from the default btree
  * operator class of the column's type (so a domain uses its base type's, and
- * citext its own).  A type without one raises 42883.
+ * citext its own).  A type without one raises 42883.  op like and ilike give
+ * ModelLikeOperator's, or NULL.
  */
 Datum
 orm_ext_model_operator(PG_FUNCTION_ARGS)
@@ -359,6 +410,15 @@ orm_ext_model_operator(PG_FUNCTION_ARGS)
 	op = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	ModelColumn(relid, NameStr(*colname), &typid);
 
+	if (strcmp(op, "like") == 0 || strcmp(op, "ilike") == 0)
+	{
+		text	   *like = ModelLikeOperator(typid, op);
+
+		if (like == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_TEXT_P(like);
+	}
+
 	tce = lookup_type_cache(typid, TYPECACHE_EQ_OPR | TYPECACHE_BTREE_OPFAMILY);
 	if (OidIsValid(tce->btree_opf))
 	{
@@ -378,7 +438,7 @@ orm_ext_model_operator(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown comparison \"%s\"", op),
-					 errhint("Use one of eq, neq, lt, lte, gt, gte.")));
+					 errhint("Use one of eq, neq, lt, lte, gt, gte, like, ilike.")));
 		oproid = get_opfamily_member(tce->btree_opf, tce->btree_opintype,
 									 tce->btree_opintype, strategy);
 		if (OidIsValid(oproid) && strcmp(op, "neq") == 0)

@@ -85,7 +85,7 @@ RETURNS pg_catalog.text
 AS 'MODULE_PATHNAME', 'orm_ext_model_operator'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION orm_ext.model_operator(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) IS
-    'the qualified btree operator (eq, neq, lt, lte, gt, gte) of a column''s type, as OPERATOR(schema.op); 42883 if it has none';
+    'the qualified btree operator (eq, neq, lt, lte, gt, gte) of a column''s type, as OPERATOR(schema.op), 42883 if it has none; for like and ilike, the ~~ or ~~* operator of the type (its base type) with text on the right, from the type''s schema, or NULL if it has none';
 
 CREATE FUNCTION orm_ext.model_row_query(statement pg_catalog.text, proto anyelement)
 RETURNS anyelement
@@ -1143,6 +1143,7 @@ DECLARE
     col text;
     lit text;
     typcat "char";
+    likeop text;
     lits text[];
     ops constant text[] := ARRAY['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'is_null', 'like', 'ilike'];
 BEGIN
@@ -1238,10 +1239,17 @@ BEGIN
                 SELECT a.lit, a.params INTO lit, params
                   FROM orm_ext.model_list_arg(tbl, f.key, o.value, jsonb_build_array('f', f.key, o.key), 't',
                                               parameterized, params) AS a;
-                conds := conds || format('%s::pg_catalog.text %s %s', col,
-                                         CASE o.key WHEN 'like' THEN 'OPERATOR(pg_catalog.~~)'
-                                                    ELSE 'OPERATOR(pg_catalog.~~*)' END,
-                                         lit);
+                -- the type's own LIKE operator (citext's ignores case,
+                -- character's keeps the padding); else the column's text
+                likeop := orm_ext.model_operator(tbl, f.key, o.key);
+                IF likeop IS NOT NULL THEN
+                    conds := conds || format('%s %s %s', col, likeop, lit);
+                ELSE
+                    conds := conds || format('%s::pg_catalog.text %s %s', col,
+                                             CASE o.key WHEN 'like' THEN 'OPERATOR(pg_catalog.~~)'
+                                                        ELSE 'OPERATOR(pg_catalog.~~*)' END,
+                                             lit);
+                END IF;
             END IF;
         END LOOP;
     END LOOP;
