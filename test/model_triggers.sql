@@ -5,7 +5,7 @@
 -- 42804, 0A000).  Roles made here start with tap_mtrg and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(61);
+SELECT plan(75);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -213,6 +213,69 @@ SELECT results_eq($$SELECT tableoid::regclass::text, id, deleted_at IS NOT NULL 
                   $$VALUES ('"soft_parted eu"', 1, true), ('soft_parted_us', 2, false)$$,
                   'and marks exactly that row, in its partition');
 
+-- row movement: an UPDATE that moves a row to another partition deletes and
+-- inserts it; the row keeps its created_at, and with soft_delete() attached
+-- BEFORE UPDATE OR DELETE it moves instead of being marked deleted
+CREATE TABLE "Moved ""Rows""" (id int, "Region Of" text, "Made At" timestamptz, changed timestamptz, gone timestamptz)
+    PARTITION BY LIST ("Region Of");
+CREATE TABLE "Moved eu" PARTITION OF "Moved ""Rows""" FOR VALUES IN ('eu');
+-- another column order, and a partition partitioned again
+CREATE TABLE "Moved us" (gone timestamptz, changed timestamptz, "Region Of" text, id int, "Made At" timestamptz)
+    PARTITION BY RANGE (id);
+CREATE TABLE "Moved us low" PARTITION OF "Moved us" FOR VALUES FROM (MINVALUE) TO (100);
+CREATE TABLE "Moved us high" PARTITION OF "Moved us" FOR VALUES FROM (100) TO (MAXVALUE);
+ALTER TABLE "Moved ""Rows""" ATTACH PARTITION "Moved us" FOR VALUES IN ('us');
+CREATE TRIGGER ts BEFORE INSERT OR UPDATE ON "Moved ""Rows"""
+    FOR EACH ROW EXECUTE FUNCTION orm_ext.timestamps('Made At', 'changed');
+CREATE TRIGGER sd BEFORE UPDATE OR DELETE ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION orm_ext.soft_delete('gone');
+INSERT INTO "Moved ""Rows""" (id, "Region Of") VALUES (1, 'eu'), (2, 'eu'), (3, 'us'), (4, 'us');
+SET LOCAL session_replication_role = replica;
+UPDATE "Moved ""Rows""" SET "Made At" = ('2000-01-0' || id || ' 00:00+00')::timestamptz, changed = '2000-02-01 00:00+00';
+SET LOCAL session_replication_role = origin;
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET "Region Of" = 'us' WHERE id = 1$$), 1::bigint,
+          'an UPDATE moving a row to another partition updates it (soft_delete() does not cancel the move)');
+SELECT results_eq($$SELECT tableoid::regclass::text, id, "Made At", changed = now(), gone FROM "Moved ""Rows""" ORDER BY id$$,
+                  $$VALUES ('"Moved us low"', 1, '2000-01-01 00:00+00'::timestamptz, true, NULL::timestamptz),
+                           ('"Moved eu"', 2, '2000-01-02 00:00+00', false, NULL),
+                           ('"Moved us low"', 3, '2000-01-03 00:00+00', false, NULL),
+                           ('"Moved us low"', 4, '2000-01-04 00:00+00', false, NULL)$$,
+                  'the moved row is in the new partition, with its created_at, a new updated_at, and not deleted');
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET "Region Of" = CASE "Region Of" WHEN 'us' THEN 'eu' ELSE 'us' END,
+                                                   id = CASE WHEN id = 4 THEN 104 ELSE id END$$), 4::bigint,
+          'one UPDATE moving every row, one across two levels of partitions');
+SELECT results_eq($$SELECT tableoid::regclass::text, id, "Made At", gone FROM "Moved ""Rows""" ORDER BY id$$,
+                  $$VALUES ('"Moved eu"', 1, '2000-01-01 00:00+00'::timestamptz, NULL::timestamptz),
+                           ('"Moved us low"', 2, '2000-01-02 00:00+00', NULL),
+                           ('"Moved eu"', 3, '2000-01-03 00:00+00', NULL),
+                           ('"Moved eu"', 104, '2000-01-04 00:00+00', NULL)$$,
+                  'every moved row kept its created_at and none was marked deleted');
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET id = 102 WHERE id = 2$$), 1::bigint,
+          'a move between sub-partitions');
+SELECT results_eq($$SELECT tableoid::regclass::text, "Made At", gone FROM "Moved ""Rows""" WHERE id = 102$$,
+                  $$VALUES ('"Moved us high"', '2000-01-02 00:00+00'::timestamptz, NULL::timestamptz)$$,
+                  'kept its created_at too');
+SELECT is(pg_temp.row_count($$DELETE FROM "Moved ""Rows""" WHERE id = 3$$), 0::bigint,
+          'a DELETE after the moves still deletes nothing');
+SELECT results_eq($$SELECT tableoid::regclass::text, gone = now() FROM "Moved ""Rows""" WHERE id = 3$$,
+                  $$VALUES ('"Moved eu"', true)$$, 'and marks the row');
+SELECT results_eq($$INSERT INTO "Moved ""Rows""" (id, "Region Of", "Made At", changed)
+                    VALUES (5, 'us', '2000-01-01 00:00+00', now()) RETURNING "Made At"$$,
+                  $$VALUES (now())$$,
+                  'an INSERT sending another row''s created_at still gets now()');
+-- an UPDATE within a partition, and one that changes the key but stays
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET id = 50 WHERE id = 5$$), 1::bigint,
+          'an UPDATE changing the key within its partition');
+SELECT results_eq($$SELECT tableoid::regclass::text, "Made At", gone FROM "Moved ""Rows""" WHERE id = 50$$,
+                  $$VALUES ('"Moved us low"', now(), NULL::timestamptz)$$, 'stays, as before');
+-- soft_delete() attached BEFORE DELETE only cannot see the UPDATE: the move
+-- is cancelled and the row marked, as documented
+DROP TRIGGER sd ON "Moved ""Rows""";
+CREATE TRIGGER sd BEFORE DELETE ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION orm_ext.soft_delete('gone');
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET "Region Of" = 'eu' WHERE id = 50$$), 0::bigint,
+          'soft_delete() BEFORE DELETE only: the move is cancelled (UPDATE 0)');
+SELECT results_eq($$SELECT tableoid::regclass::text, gone IS NOT NULL FROM "Moved ""Rows""" WHERE id = 50$$,
+                  $$VALUES ('"Moved us low"', true)$$, 'and the row marked deleted, which is why it is attached for UPDATE too');
+
 -- privileges: the marking UPDATE runs as the current user
 CREATE ROLE tap_mtrg_deleter NOLOGIN;
 GRANT USAGE ON SCHEMA "Trg ""S"" ü" TO tap_mtrg_deleter;
@@ -279,7 +342,11 @@ CREATE TRIGGER t BEFORE DELETE ON sd_bad FOR EACH STATEMENT EXECUTE FUNCTION orm
 SELECT throws_ok($$DELETE FROM sd_bad$$, '39P01', NULL, 'soft_delete() FOR EACH STATEMENT: 39P01');
 DROP TRIGGER t ON sd_bad;
 CREATE TRIGGER t BEFORE UPDATE ON sd_bad FOR EACH ROW EXECUTE FUNCTION orm_ext.soft_delete();
-SELECT throws_ok($$UPDATE sd_bad SET id = 2$$, '39P01', NULL, 'soft_delete() fired by UPDATE: 39P01');
+SELECT is(pg_temp.row_count($$UPDATE sd_bad SET other = NULL$$), 1::bigint,
+          'soft_delete() fired by UPDATE: the UPDATE goes through (it notes rows moving to another partition)');
+DROP TRIGGER t ON sd_bad;
+CREATE TRIGGER t BEFORE UPDATE ON sd_bad FOR EACH ROW EXECUTE FUNCTION orm_ext.soft_delete('gone');
+SELECT throws_ok($$UPDATE sd_bad SET other = NULL$$, '42804', NULL, 'soft_delete() fired by UPDATE checks its column too: 42804');
 DROP TRIGGER t ON sd_bad;
 CREATE TRIGGER t BEFORE INSERT ON sd_bad FOR EACH ROW EXECUTE FUNCTION orm_ext.soft_delete();
 SELECT throws_ok($$INSERT INTO sd_bad VALUES (3)$$, '39P01', NULL, 'soft_delete() fired by INSERT: 39P01');

@@ -135,14 +135,14 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'orm_ext_timestamps'
 LANGUAGE C;
 COMMENT ON FUNCTION orm_ext.timestamps() IS
-    'trigger BEFORE INSERT OR UPDATE FOR EACH ROW, arguments (created_at, updated_at): sets both on INSERT; keeps created_at and sets updated_at on UPDATE';
+    'trigger BEFORE INSERT OR UPDATE FOR EACH ROW, arguments (created_at, updated_at): sets both on INSERT; keeps created_at and sets updated_at on UPDATE, also when the UPDATE moves the row to another partition';
 
 CREATE FUNCTION orm_ext.soft_delete()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'orm_ext_soft_delete'
 LANGUAGE C;
 COMMENT ON FUNCTION orm_ext.soft_delete() IS
-    'trigger BEFORE DELETE FOR EACH ROW, argument (deleted_at): sets the column instead of deleting the row';
+    'trigger BEFORE DELETE FOR EACH ROW, argument (deleted_at): sets the column instead of deleting the row; attached BEFORE UPDATE OR DELETE, it lets an UPDATE move a row to another partition';
 
 -------------------------------------------------------------------------------
 -- Catalog reflection

@@ -8,7 +8,9 @@
  *					 created_at and sets updated_at on UPDATE.  Client values
  *					 for either column are ignored.
  *	  soft_delete()	 BEFORE DELETE: sets deleted_at on the row instead of
- *					 deleting it, and skips the delete.
+ *					 deleting it, and skips the delete.  Also fired by
+ *					 UPDATE on a partitioned table, it lets a row an UPDATE
+ *					 moves to another partition move.
  *
  * The column names are the trigger arguments (defaults: created_at,
  * updated_at; deleted_at).
@@ -18,13 +20,20 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "optimizer/optimizer.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/partcache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -104,6 +113,137 @@ ModelNow(Oid typid)
 }
 
 /*
+ * Row movement.  An UPDATE that changes a partitioned table's row so that it
+ * belongs in another partition deletes it from its partition and inserts it
+ * into the other, and fires the row's BEFORE DELETE and BEFORE INSERT
+ * triggers on the way, with nothing that tells those triggers apart from a
+ * DELETE or an INSERT of the client's.  timestamps() would then give the
+ * moved row a new created_at, and soft_delete() would mark it deleted and
+ * cancel the move.  Both see the UPDATE first, in their BEFORE UPDATE call
+ * on the partition the row is in: when the new row fails that partition's
+ * constraint there, the row is about to move, and the call notes it for the
+ * DELETE or INSERT that follows in the same command.
+ */
+typedef struct ModelMove
+{
+	bool		valid;
+	LocalTransactionId lxid;	/* the transaction, */
+	SubTransactionId subxid;	/* subtransaction */
+	CommandId	cid;			/* and command of the UPDATE */
+	Oid			relid;			/* soft_delete: the partition it leaves */
+	ItemPointerData tid;		/* soft_delete: the row there */
+	Oid			root;			/* timestamps: the partitioned table */
+	int64		created;		/* timestamps: created_at of the row */
+	bool		created_null;
+	int64		updated;		/* timestamps: updated_at the UPDATE set */
+} ModelMove;
+
+static ModelMove TimestampsMove;
+static ModelMove SoftDeleteMove;
+
+static LocalTransactionId
+ModelLocalXid(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
+#endif
+}
+
+/* Note the current command in move; the caller fills in the rest */
+static void
+ModelMoveNote(ModelMove *move)
+{
+	memset(move, 0, sizeof(ModelMove));
+	move->valid = true;
+	move->lxid = ModelLocalXid();
+	move->subxid = GetCurrentSubTransactionId();
+	move->cid = GetCurrentCommandId(false);
+}
+
+/* Whether move was noted by the current command */
+static bool
+ModelMoveCurrent(const ModelMove *move)
+{
+	return move->valid &&
+		move->lxid == ModelLocalXid() &&
+		move->subxid == GetCurrentSubTransactionId() &&
+		move->cid == GetCurrentCommandId(false);
+}
+
+/*
+ * Whether newtuple, the new version of a row of partition rel, fails rel's
+ * partition constraint (which includes its ancestors'), so that the UPDATE
+ * moves it to another partition.  Only a change to a column the constraint
+ * reads can do that, so the constraint is evaluated only then.
+ */
+static bool
+ModelRowMoves(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	List	   *qual;
+	Bitmapset  *attnos = NULL;
+	int			i = -1;
+	bool		changed = false;
+	EState	   *estate;
+	ExprState  *check;
+	ExprContext *econtext;
+	TupleTableSlot *slot;
+	bool		fits;
+
+	if (!rel->rd_rel->relispartition)
+		return false;
+	qual = RelationGetPartitionQual(rel);
+	if (qual == NIL)
+		return false;
+	pull_varattnos((Node *) qual, 1, &attnos);
+	while ((i = bms_next_member(attnos, i)) >= 0)
+	{
+		AttrNumber	attnum = i + FirstLowInvalidHeapAttributeNumber;
+		Form_pg_attribute att;
+		bool		oldnull;
+		bool		newnull;
+		Datum		oldval;
+		Datum		newval;
+
+		if (attnum <= 0)
+			continue;
+		att = TupleDescAttr(tupdesc, attnum - 1);
+		oldval = heap_getattr(oldtuple, attnum, tupdesc, &oldnull);
+		newval = heap_getattr(newtuple, attnum, tupdesc, &newnull);
+		if (oldnull != newnull ||
+			(!oldnull && !datumIsEqual(oldval, newval, att->attbyval, att->attlen)))
+		{
+			changed = true;
+			break;
+		}
+	}
+	if (!changed)
+		return false;
+
+	estate = CreateExecutorState();
+	check = ExecPrepareCheck(qual, estate);
+	econtext = GetPerTupleExprContext(estate);
+	slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(newtuple, slot, false);
+	econtext->ecxt_scantuple = slot;
+	fits = ExecCheck(check, econtext);
+	ExecDropSingleTupleTableSlot(slot);
+	FreeExecutorState(estate);
+	return !fits;
+}
+
+/* The partitioned table at the top of partition rel's tree */
+static Oid
+ModelPartitionRoot(Relation rel)
+{
+	List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
+
+	return ancestors == NIL ? InvalidOid : llast_oid(ancestors);
+}
+
+/*
  * orm_ext.timestamps([created_column, updated_column]) returns trigger
  *
  * Attach as BEFORE INSERT OR UPDATE ... FOR EACH ROW.  Takes no arguments
@@ -149,10 +289,35 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 						   trigger->tgname, OrmExtQualifiedRelationName(rel),
 						   trigger->tgargs[0])));
 
+	values[1] = ModelNow(updated_type);
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		newtuple = trigdata->tg_trigtuple;
 		values[0] = ModelNow(created_type);
+		if (rel->rd_rel->relispartition &&
+			ModelMoveCurrent(&TimestampsMove))
+		{
+			bool		cnull;
+			bool		unull;
+			Datum		c = heap_getattr(newtuple, attnums[0],
+										 RelationGetDescr(rel), &cnull);
+			Datum		u = heap_getattr(newtuple, attnums[1],
+										 RelationGetDescr(rel), &unull);
+
+			/*
+			 * The row an UPDATE of this command is moving here, as that
+			 * UPDATE left it: it keeps its created_at.
+			 */
+			if (TimestampsMove.root == ModelPartitionRoot(rel) &&
+				cnull == TimestampsMove.created_null &&
+				(cnull || DatumGetInt64(c) == TimestampsMove.created) &&
+				!unull && DatumGetInt64(u) == TimestampsMove.updated)
+			{
+				values[0] = c;
+				nulls[0] = cnull;
+			}
+			TimestampsMove.valid = false;
+		}
 	}
 	else
 	{
@@ -164,16 +329,24 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 								 RelationGetDescr(rel), &isnull);
 		nulls[0] = isnull;
 	}
-	values[1] = ModelNow(updated_type);
 
 	/*
 	 * The server does not check a domain's constraints again on values a
 	 * BEFORE trigger sets, so a domain over timestamptz with a CHECK does
 	 * not guard these columns.
 	 */
-	return PointerGetDatum(heap_modify_tuple_by_cols(newtuple,
-													 RelationGetDescr(rel),
-													 2, attnums, values, nulls));
+	newtuple = heap_modify_tuple_by_cols(newtuple, RelationGetDescr(rel),
+										 2, attnums, values, nulls);
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
+		ModelRowMoves(rel, trigdata->tg_trigtuple, newtuple))
+	{
+		ModelMoveNote(&TimestampsMove);
+		TimestampsMove.root = ModelPartitionRoot(rel);
+		TimestampsMove.created_null = nulls[0];
+		TimestampsMove.created = nulls[0] ? 0 : DatumGetInt64(values[0]);
+		TimestampsMove.updated = DatumGetInt64(values[1]);
+	}
+	return PointerGetDatum(newtuple);
 }
 
 /* plans of soft_delete()'s UPDATE, by query text, for this backend */
@@ -188,7 +361,8 @@ static HTAB *SoftDeletePlans = NULL;
 /*
  * orm_ext.soft_delete([deleted_column]) returns trigger
  *
- * Attach as BEFORE DELETE ... FOR EACH ROW.  Sets the column (default
+ * Attach as BEFORE DELETE (or UPDATE OR DELETE, see "Row movement" above)
+ * ... FOR EACH ROW.  Sets the column (default
  * deleted_at) to the transaction's start time, unless it is already set, and
  * returns NULL so that the row is not deleted.  The UPDATE runs as the
  * current user: it needs UPDATE on the column and passes the table's UPDATE
@@ -217,10 +391,11 @@ orm_ext_soft_delete(PG_FUNCTION_ARGS)
 				 errdetail("Trigger \"%s\" on table %s passes %d.",
 						   trigger->tgname, OrmExtQualifiedRelationName(rel),
 						   trigger->tgnargs)));
-	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) &&
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("soft_delete() must be fired by DELETE"),
+				 errmsg("soft_delete() must be fired by DELETE or UPDATE"),
 				 errdetail("Trigger \"%s\" on table %s is declared for another event.",
 						   trigger->tgname, OrmExtQualifiedRelationName(rel))));
 
@@ -241,6 +416,28 @@ orm_ext_soft_delete(PG_FUNCTION_ARGS)
 				 errmsg("column \"%s\" of table %s must be of type timestamp with time zone or timestamp",
 						colname, OrmExtQualifiedRelationName(rel)),
 				 errtable(rel)));
+
+	/*
+	 * Fired by UPDATE, it only notes a row about to move to another
+	 * partition, so that the DELETE that moves it is let through.
+	 */
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		if (ModelRowMoves(rel, trigdata->tg_trigtuple, trigdata->tg_newtuple))
+		{
+			ModelMoveNote(&SoftDeleteMove);
+			SoftDeleteMove.relid = RelationGetRelid(rel);
+			SoftDeleteMove.tid = trigdata->tg_trigtuple->t_self;
+		}
+		return PointerGetDatum(trigdata->tg_newtuple);
+	}
+	if (ModelMoveCurrent(&SoftDeleteMove) &&
+		SoftDeleteMove.relid == RelationGetRelid(rel) &&
+		ItemPointerEquals(&SoftDeleteMove.tid, &trigdata->tg_trigtuple->t_self))
+	{
+		SoftDeleteMove.valid = false;
+		return PointerGetDatum(trigdata->tg_trigtuple);
+	}
 
 	/*
 	 * UPDATE ONLY the relation the trigger fired on (a partition, for a
