@@ -237,6 +237,7 @@ DECLARE
     old_comment text;
     base pg_catalog.oid;
     eq_op text;
+    widening text;
 BEGIN
     qname := orm_ext.rls_owned_table(tbl, 'enable_tenant_isolation');
     IF tenant_column IS NULL THEN
@@ -349,6 +350,18 @@ BEGIN
     EXECUTE pg_catalog.format('COMMENT ON POLICY %I ON %s IS %L',
                               orm_ext.rls_policy_name(), qname, prior::text);
     EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', qname);
+
+    -- Permissive policies are OR'ed: any other one lets the roles it applies
+    -- to see (and, by its WITH CHECK, write) whatever rows it allows, across
+    -- tenants.
+    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(p.polname), ', ' ORDER BY p.polname) INTO widening
+      FROM pg_catalog.pg_policy p
+     WHERE p.polrelid = tbl AND p.polpermissive AND p.polname <> orm_ext.rls_policy_name();
+    IF widening IS NOT NULL THEN
+        RAISE WARNING 'table % has other permissive policies: %', qname, widening
+            USING DETAIL = 'Permissive policies are OR''ed with the tenant isolation policy: a row one of them allows is open to the roles it applies to, whatever their tenant.',
+                  HINT = 'Drop them, or create them again AS RESTRICTIVE to add conditions every row must meet.';
+    END IF;
 
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                     WHERE i.indrelid = tbl AND i.indkey[0] = col.attnum
@@ -659,6 +672,21 @@ BEGIN
           FROM rels r JOIN grants g ON g.oid = r.oid
          WHERE g.grantee = 0 AND g.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
          GROUP BY r.oid, r.qname
+        UNION ALL
+        -- 10. a permissive policy beside the tenant isolation policy, which
+        -- it widens (permissive policies are OR'ed)
+        SELECT 'warning', pg_catalog.format('policy %I on %s', p.polname, p.qname),
+               pg_catalog.format('the policy is permissive, so it is OR''ed with %I: a row it allows is open to %s, whatever their tenant',
+                                 orm_ext.rls_policy_name(),
+                                 CASE WHEN 0 OPERATOR(pg_catalog.=) ANY (x.polroles) THEN 'every role'
+                                      ELSE (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(ro)), ', ' ORDER BY pg_catalog.pg_get_userbyid(ro))
+                                              FROM pg_catalog.unnest(x.polroles) AS ro) END),
+               pg_catalog.format('DROP POLICY %I ON %s;  -- or create it again AS RESTRICTIVE', p.polname, p.qname)
+          FROM policies p
+          JOIN pg_catalog.pg_policy x ON x.polrelid = p.relid AND x.polname = p.polname
+         WHERE x.polpermissive AND p.polname <> orm_ext.rls_policy_name()
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_policy t
+                        WHERE t.polrelid = p.relid AND t.polname = orm_ext.rls_policy_name())
     )
     SELECT f.severity, f.object, f.problem, f.fix
       FROM findings f

@@ -7,7 +7,7 @@
 -- rls_policy_name.  Roles start with tap_aud and disappear with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(107);
+SELECT plan(111);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/detail_of.sql
@@ -568,6 +568,36 @@ SELECT is((SELECT orm_ext.rls_expr_hoisted(polqual, polrelid) FROM pg_policy WHE
 SELECT is((SELECT count(*)::int FROM orm_ext.rls_audit()
             WHERE object LIKE 'policy %Odd%' AND fix NOT LIKE '%USING (%'),
           0, 'rls_audit runs over them, every fix with a USING clause');
+
+-- 10. a permissive policy beside the tenant isolation policy widens it
+CREATE SCHEMA "Aud wide";
+CREATE ROLE "tap_aud Wide ""R""" NOLOGIN;
+CREATE TABLE "Aud wide".notes (id int, tenant_id int);
+CREATE INDEX ON "Aud wide".notes (tenant_id);
+CREATE INDEX ON "Aud wide".notes (id);
+CREATE POLICY "Open ""All""" ON "Aud wide".notes FOR SELECT USING (true);
+CREATE POLICY "for R" ON "Aud wide".notes TO "tap_aud Wide ""R""", tap_aud_user USING (id > 0);
+CREATE POLICY kept ON "Aud wide".notes AS RESTRICTIVE USING (id < 1000);
+CREATE TABLE "Aud wide".bare (id int, tenant_id int);       -- permissive policy, no tenant policy: not this finding
+CREATE INDEX ON "Aud wide".bare (tenant_id);
+ALTER TABLE "Aud wide".bare ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY open ON "Aud wide".bare USING (true);
+SET LOCAL client_min_messages = error;                -- the WARNING is expected (sql/rls.sql shows it)
+SELECT orm_ext.enable_tenant_isolation('"Aud wide".notes', 'tenant_id', roles => '{tap_aud_user}');
+SET LOCAL client_min_messages = warning;
+SELECT results_eq(
+    $$SELECT severity, object, problem, fix FROM pg_temp.findings('Aud wide')$$,
+    $$VALUES ('warning', 'policy "Open ""All""" on "Aud wide".notes',
+              'the policy is permissive, so it is OR''ed with orm_ext_tenant_isolation: a row it allows is open to every role, whatever their tenant',
+              'DROP POLICY "Open ""All""" ON "Aud wide".notes;  -- or create it again AS RESTRICTIVE'),
+             ('warning', 'policy "for R" on "Aud wide".notes',
+              'the policy is permissive, so it is OR''ed with orm_ext_tenant_isolation: a row it allows is open to "tap_aud Wide ""R""", tap_aud_user, whatever their tenant',
+              'DROP POLICY "for R" ON "Aud wide".notes;  -- or create it again AS RESTRICTIVE')$$,
+    'a permissive policy beside the tenant isolation policy: a warning naming its roles; not a restrictive one, nor one on a table without the tenant policy');
+SELECT is(pg_temp.apply_fixes($$SELECT object, fix FROM pg_temp.findings('Aud wide')$$), '{}', 'the fixes run');
+SELECT is((SELECT count(*)::int FROM pg_temp.findings('Aud wide')), 0, 'and leave no finding');
+SELECT is((SELECT array_agg(polname::text ORDER BY polname) FROM pg_policy WHERE polrelid = '"Aud wide".notes'::regclass),
+          '{kept,orm_ext_tenant_isolation}', 'the restrictive policy stays');
 
 SELECT * FROM finish();
 ROLLBACK;
