@@ -95,6 +95,7 @@ AS $$
 DECLARE
     wanted record;
     existing record;
+    bypasser record;
     can_bypass boolean;
 BEGIN
     IF prefix IS NULL THEN
@@ -132,6 +133,31 @@ BEGIN
                                    ELSE 'It should have neither BYPASSRLS nor SUPERUSER, so that row level security applies to it.' END,
                           HINT = pg_catalog.format('ALTER ROLE %I %s NOSUPERUSER;', wanted.name,
                                    CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
+            END IF;
+            -- a role row level security applies to must not be able to
+            -- become one it does not apply to (SET ROLE app_admin)
+            IF NOT wanted.bypass THEN
+                SELECT b.rolname,
+                       EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                                WHERE m.roleid = b.oid
+                                  AND m.member = (SELECT r.oid FROM pg_catalog.pg_roles r
+                                                   WHERE r.rolname = wanted.name)) AS direct
+                  INTO bypasser
+                  FROM pg_catalog.pg_roles b
+                 WHERE (b.rolsuper OR b.rolbypassrls) AND b.rolname <> wanted.name
+                   AND pg_catalog.pg_has_role(wanted.name, b.oid, 'MEMBER')
+                 ORDER BY b.rolname
+                 LIMIT 1;
+                IF FOUND THEN
+                    RAISE EXCEPTION 'role "%" is a member of role "%", which bypasses row level security', wanted.name, bypasser.rolname
+                        USING ERRCODE = '55000',
+                              DETAIL = pg_catalog.format('A session of %I could SET ROLE %I and see every tenant''s rows.',
+                                                         wanted.name, bypasser.rolname),
+                              HINT = CASE WHEN bypasser.direct
+                                     THEN pg_catalog.format('REVOKE %I FROM %I;', bypasser.rolname, wanted.name)
+                                     ELSE pg_catalog.format('Revoke the memberships through which %I is a member of %I.',
+                                                            wanted.name, bypasser.rolname) END;
+                END IF;
             END IF;
             CONTINUE;
         END IF;

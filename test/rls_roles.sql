@@ -4,7 +4,7 @@
 -- tap_rol and disappears with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(44);
+SELECT plan(49);
 
 \ir lib/detail_of.sql
 
@@ -109,6 +109,29 @@ CREATE ROLE tap_rol_bad2_admin NOLOGIN NOBYPASSRLS;
 SELECT throws_ok($$SELECT orm_ext.setup_roles('tap_rol_bad2')$$, '55000', NULL, 'an existing _admin without BYPASSRLS: 55000');
 CREATE ROLE tap_rol_bad3_system NOLOGIN SUPERUSER;
 SELECT throws_ok($$SELECT orm_ext.setup_roles('tap_rol_bad3')$$, '55000', NULL, 'an existing superuser _system: 55000');
+-- a role row level security applies to that can SET ROLE to one it does not
+CREATE ROLE "tap_rol ""M"" x_user" NOLOGIN;
+CREATE ROLE "tap_rol ""M"" x_admin" NOLOGIN BYPASSRLS;
+GRANT "tap_rol ""M"" x_admin" TO "tap_rol ""M"" x_user";
+SELECT throws_ok($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$, '55000',
+                 'role "tap_rol "M" x_user" is a member of role "tap_rol "M" x_admin", which bypasses row level security',
+                 'an existing _user that is a member of _admin: 55000');
+SELECT is(pg_temp.hint_of($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$),
+          '55000: REVOKE "tap_rol ""M"" x_admin" FROM "tap_rol ""M"" x_user";', 'the hint is the REVOKE that fixes it');
+REVOKE "tap_rol ""M"" x_admin" FROM "tap_rol ""M"" x_user";
+CREATE ROLE "tap_rol Mid" NOLOGIN;
+CREATE ROLE "tap_rol ""M"" x_system" NOLOGIN;
+GRANT "tap_rol Mid" TO "tap_rol ""M"" x_system";
+GRANT "tap_rol ""M"" x_admin" TO "tap_rol Mid";
+SELECT throws_ok($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$, '55000',
+                 'role "tap_rol "M" x_system" is a member of role "tap_rol "M" x_admin", which bypasses row level security',
+                 'an existing _system that is a member of _admin through another role: 55000');
+SELECT is(pg_temp.hint_of($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$),
+          '55000: Revoke the memberships through which "tap_rol ""M"" x_system" is a member of "tap_rol ""M"" x_admin".',
+          'the hint for a membership through another role');
+REVOKE "tap_rol ""M"" x_admin" FROM "tap_rol Mid";
+GRANT "tap_rol ""M"" x_user" TO "tap_rol ""M"" x_admin";
+SELECT lives_ok($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$, 'once revoked it works; _admin may be a member of _user');
 
 -- privileges ----------------------------------------------------------------------------
 CREATE ROLE tap_rol_plain NOLOGIN;
