@@ -5,7 +5,7 @@
 -- 42804, 0A000).  Roles made here start with tap_mtrg and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(75);
+SELECT plan(77);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -267,6 +267,20 @@ SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET id = 50 WHERE id = 5$$
           'an UPDATE changing the key within its partition');
 SELECT results_eq($$SELECT tableoid::regclass::text, "Made At", gone FROM "Moved ""Rows""" WHERE id = 50$$,
                   $$VALUES ('"Moved us low"', now(), NULL::timestamptz)$$, 'stays, as before');
+-- a partition moved to a tree partitioned by another column: the columns its
+-- constraint reads are looked up again
+CREATE TABLE "Moved by id" (id int, "Region Of" text, "Made At" timestamptz, changed timestamptz, gone timestamptz)
+    PARTITION BY RANGE (id);
+CREATE TABLE "Moved by id high" PARTITION OF "Moved by id" FOR VALUES FROM (1000) TO (MAXVALUE);
+CREATE TRIGGER ts BEFORE INSERT OR UPDATE ON "Moved by id"
+    FOR EACH ROW EXECUTE FUNCTION orm_ext.timestamps('Made At', 'changed');
+ALTER TABLE "Moved ""Rows""" DETACH PARTITION "Moved eu";
+ALTER TABLE "Moved by id" ATTACH PARTITION "Moved eu" FOR VALUES FROM (MINVALUE) TO (1000);
+SELECT is(pg_temp.row_count($$UPDATE "Moved by id" SET id = 1001 WHERE id = 1$$), 1::bigint,
+          'a move in the new tree, by the column it is partitioned by');
+SELECT results_eq($$SELECT tableoid::regclass::text, "Made At" FROM "Moved by id" WHERE id = 1001$$,
+                  $$VALUES ('"Moved by id high"', '2000-01-01 00:00+00'::timestamptz)$$,
+                  'the row kept its created_at');
 -- soft_delete() attached BEFORE DELETE only cannot see the UPDATE: the move
 -- is cancelled and the row marked, as documented
 DROP TRIGGER sd ON "Moved ""Rows""";

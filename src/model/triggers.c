@@ -32,7 +32,9 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -173,6 +175,79 @@ ModelMoveCurrent(const ModelMove *move)
 }
 
 /*
+ * The columns each partition's constraint reads, by partition, for this
+ * backend; an entry goes when its relation's relcache entry is invalidated
+ * (ATTACH, DETACH and ALTER TABLE all do that).
+ */
+typedef struct ModelPartColumns
+{
+	Oid			relid;			/* hash key */
+	Bitmapset  *attnos;			/* offset by FirstLowInvalidHeapAttributeNumber */
+} ModelPartColumns;
+
+static HTAB *PartColumns = NULL;
+
+static void
+ModelPartColumnsInvalidate(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	ModelPartColumns *entry;
+
+	if (PartColumns == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		entry = hash_search(PartColumns, &relid, HASH_FIND, NULL);
+		if (entry != NULL)
+		{
+			bms_free(entry->attnos);
+			hash_search(PartColumns, &relid, HASH_REMOVE, NULL);
+		}
+		return;
+	}
+	hash_seq_init(&status, PartColumns);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		bms_free(entry->attnos);
+		hash_search(PartColumns, &entry->relid, HASH_REMOVE, NULL);
+	}
+}
+
+/* The columns partition rel's constraint reads */
+static Bitmapset *
+ModelPartitionColumns(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	ModelPartColumns *entry;
+	bool		found;
+	Bitmapset  *attnos = NULL;
+	MemoryContext old;
+
+	if (PartColumns == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ModelPartColumns);
+		ctl.hcxt = CacheMemoryContext;
+		PartColumns = hash_create("orm_ext partition constraint columns", 16,
+								  &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		CacheRegisterRelcacheCallback(ModelPartColumnsInvalidate, (Datum) 0);
+	}
+	entry = hash_search(PartColumns, &relid, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->attnos;
+
+	pull_varattnos((Node *) RelationGetPartitionQual(rel), 1, &attnos);
+	old = MemoryContextSwitchTo(CacheMemoryContext);
+	attnos = bms_copy(attnos);
+	MemoryContextSwitchTo(old);
+	entry = hash_search(PartColumns, &relid, HASH_ENTER, &found);
+	entry->attnos = attnos;
+	return attnos;
+}
+
+/*
  * Whether newtuple, the new version of a row of partition rel, fails rel's
  * partition constraint (which includes its ancestors'), so that the UPDATE
  * moves it to another partition.  Only a change to a column the constraint
@@ -183,7 +258,7 @@ ModelRowMoves(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	List	   *qual;
-	Bitmapset  *attnos = NULL;
+	Bitmapset  *attnos;
 	int			i = -1;
 	bool		changed = false;
 	EState	   *estate;
@@ -194,10 +269,7 @@ ModelRowMoves(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
 
 	if (!rel->rd_rel->relispartition)
 		return false;
-	qual = RelationGetPartitionQual(rel);
-	if (qual == NIL)
-		return false;
-	pull_varattnos((Node *) qual, 1, &attnos);
+	attnos = ModelPartitionColumns(rel);
 	while ((i = bms_next_member(attnos, i)) >= 0)
 	{
 		AttrNumber	attnum = i + FirstLowInvalidHeapAttributeNumber;
@@ -222,6 +294,9 @@ ModelRowMoves(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
 	if (!changed)
 		return false;
 
+	qual = RelationGetPartitionQual(rel);
+	if (qual == NIL)
+		return false;
 	estate = CreateExecutorState();
 	check = ExecPrepareCheck(qual, estate);
 	econtext = GetPerTupleExprContext(estate);
