@@ -332,7 +332,10 @@ BEGIN
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'role % does not exist', missing
             USING ERRCODE = '42704',
-                  HINT = 'orm_ext.setup_roles() creates app_user, app_system and app_admin; or pass roles => ARRAY[...].';
+                  HINT = CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.unnest(roles) AS r
+                                            WHERE r <> 'public' AND pg_catalog.lower(r) = 'public')
+                              THEN 'Role names are case-sensitive here: write public, in lower case, for every role.'
+                              ELSE 'orm_ext.setup_roles() creates app_user, app_system and app_admin; or pass roles => ARRAY[...].' END;
     END IF;
     SELECT pg_catalog.string_agg(CASE WHEN r = 'public' THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r) END, ', ')
       INTO role_list FROM (SELECT DISTINCT r FROM pg_catalog.unnest(roles) AS r) d;

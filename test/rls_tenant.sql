@@ -4,7 +4,7 @@
 -- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(147);
+SELECT plan(148);
 SET LOCAL client_min_messages = warning;              -- the NOTICEs of disable are expected
 
 \ir lib/detail_of.sql
@@ -375,6 +375,9 @@ SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('args', 'User')$$, '42
 SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('args', 'ctid')$$, '42703', NULL, 'a system column: 42703');
 SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('args', 'tenant_id', 'app.user_id', ARRAY['tap_ten_user', 'tap_ten nope'])$$,
                  '42704', 'role tap_ten nope does not exist', 'a missing role: 42704');
+SELECT is(pg_temp.hint_of($$SELECT orm_ext.enable_tenant_isolation('args', 'tenant_id', 'app.user_id', ARRAY['PUBLIC'])$$),
+          '42704: Role names are case-sensitive here: write public, in lower case, for every role.',
+          'roles => {PUBLIC}: 42704 (a role may be named "PUBLIC"), with a hint to write public');
 SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('args', 'tenant_id', 'nodot', ARRAY['tap_ten_user'])$$,
                  '22023', NULL, 'a key without a dot: 22023');
 SELECT throws_ok($$SELECT orm_ext.enable_tenant_isolation('args', 'tenant_id', 'app.''x', ARRAY['tap_ten_user'])$$,
@@ -431,6 +434,7 @@ CREATE INDEX ON idem (n);
 INSERT INTO idem VALUES (1, 1), (2, 2);
 GRANT SELECT ON idem TO tap_ten_user, tap_ten_system;
 CREATE POLICY "keep me, it's mine" ON idem AS PERMISSIVE FOR SELECT TO tap_ten_system USING (n > 1);
+SET LOCAL client_min_messages = error;                -- the WARNINGs about that policy are expected (sql/rls.sql shows one)
 SELECT lives_ok($$SELECT orm_ext.enable_tenant_isolation('idem', 'tenant_id', 'app.user_id', ARRAY['tap_ten_user'])$$,
                 'enable on a table with a policy of its own');
 SELECT lives_ok($$SELECT orm_ext.enable_tenant_isolation('idem', 'tenant_id', 'app.user_id', ARRAY['tap_ten_user'])$$,
@@ -439,6 +443,7 @@ SELECT is(pg_temp.policies_of('idem'), ARRAY['keep me, it''s mine', 'orm_ext_ten
           'one orm_ext policy, and the other policy survives');
 SELECT lives_ok($$SELECT orm_ext.enable_tenant_isolation('idem', 'n', 'app.other', ARRAY['tap_ten_system'])$$,
                 'enable again with another column, key and role');
+SET LOCAL client_min_messages = warning;
 SELECT results_eq(
     $$SELECT polname::text COLLATE "default", polroles::regrole[]::text[] COLLATE "default",
              pg_get_expr(polqual, polrelid) COLLATE "default"
