@@ -5,7 +5,7 @@
 -- security.  Roles made here start with tap_mcrud and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(243);
+SELECT plan(251);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -178,6 +178,21 @@ SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"title": {"like": "%''s
           'like with a quote and double quotes in the pattern');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"code": {"ilike": "a%"}}')$$), '{1,2}', 'ilike on a varchar column');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"code": {"like": "x\\%y"}}')$$), '{5}', 'like with an escaped %');
+-- order_by names a column by its own name first, spaces and all
+CREATE TABLE blog."Order Me" (id int PRIMARY KEY, " x" int, "a desc" int, "y " int, z int);
+INSERT INTO blog."Order Me" VALUES (1, 3, 1, 2, 1), (2, 2, 2, 3, 2), (3, 1, 3, 1, 3);
+SELECT orm_ext.model_register('blog."Order Me"');
+CREATE FUNCTION pg_temp.order_ids(VARIADIC ord text[]) RETURNS text[] LANGUAGE sql AS $$
+    SELECT pg_temp.keys(format('SELECT * FROM blog."Order Me_list"(order_by => %L)', ord)) $$;
+SELECT is(pg_temp.order_ids(' x'), '{3,2,1}', 'order_by a column named with a leading space');
+SELECT is(pg_temp.order_ids(' x desc'), '{1,2,3}', 'and descending');
+SELECT is(pg_temp.order_ids('a desc'), '{1,2,3}', 'a column named "a desc" is that column, ascending');
+SELECT is(pg_temp.order_ids('a desc desc'), '{3,2,1}', 'and "a desc desc" sorts it descending');
+SELECT is(pg_temp.order_ids('y  DESC'), '{2,1,3}', 'a column named with a trailing space, descending');
+SELECT is(pg_temp.order_ids('  z   desc  '), '{3,2,1}', 'spaces around a plain name are trimmed');
+SELECT is(pg_temp.order_ids(E'z\tasc'), '{1,2,3}', 'a tab before the direction');
+SELECT throws_ok($$SELECT * FROM blog."Order Me_list"(order_by => ARRAY['  q desc'])$$, '42703',
+                 'column "q" of table blog."Order Me" does not exist', 'a missing column, named trimmed: 42703');
 -- like and ilike use the column type's own operator where it has one, as the
 -- same condition in SQL does: citext's ignores case, character's keeps the
 -- padding; a type without one (varchar above) is compared as text

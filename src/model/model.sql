@@ -1064,13 +1064,22 @@ BEGIN
         IF item IS NULL THEN
             RAISE EXCEPTION '%_list: order_by must not contain NULL', meta ->> 'model' USING ERRCODE = '22004';
         END IF;
-        parts := regexp_match(item, '^\s*(.*?)\s+(asc|desc)\s*$', 'i');
-        IF parts IS NULL THEN
-            col := btrim(item);
+        -- A column's own name first, spaces and all; then "name asc|desc",
+        -- the name keeping all but one of the spaces before the direction,
+        -- or none of them; then the name with the spaces around it trimmed.
+        parts := regexp_match(item, '^(.*)\s+(asc|desc)\s*$', 'i');
+        dir := CASE WHEN parts IS NULL THEN 'asc' ELSE lower(parts[2]) END;
+        IF (meta -> 'cols') ? item THEN
+            col := item;
             dir := 'asc';
-        ELSE
+        ELSIF parts IS NULL THEN
+            col := btrim(item);
+        ELSIF (meta -> 'cols') ? parts[1] THEN
             col := parts[1];
-            dir := lower(parts[2]);
+        ELSIF (meta -> 'cols') ? rtrim(parts[1]) THEN
+            col := rtrim(parts[1]);
+        ELSE
+            col := btrim(parts[1]);
         END IF;
         IF NOT (meta -> 'cols') ? col THEN
             RAISE EXCEPTION 'column "%" of table % does not exist', col, meta ->> 'table'
