@@ -26,11 +26,14 @@
 --      model as the renamer); that role's model follows when it next alters
 --      or registers it (docs/models.md, Relationships);
 --   7. model_row_query/model_row_exec of a transaction control statement or
---      COPY raised XX000 (elog) instead of 0A000.
+--      COPY raised XX000 (elog) instead of 0A000;
+--   8. a primary key repeated in tables that inherit from a model's table:
+--      _update updated every such row and returned one, _delete deleted them
+--      all; now 21000 and nothing changes, as _get already failed.
 -- Roles made here start with tap_hard_ and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(48);
+SELECT plan(65);
 SET LOCAL client_min_messages = warning;
 
 -- the jsonb value of the query q, or {"error": "SQLSTATE: message"} (so that
@@ -371,6 +374,43 @@ SELECT throws_ok($$SELECT orm_ext.model_row_query('COMMIT', NULL::int)$$, '0A000
                  'model_row_query(''COMMIT''): 0A000');
 SELECT throws_ok($$SELECT orm_ext.model_row_exec('COPY (SELECT 1) TO STDOUT', NULL::int)$$, '0A000', NULL,
                  'model_row_exec(''COPY ... TO STDOUT''): 0A000');
+
+-- 8. inheritance children repeating a key
+CREATE SCHEMA "Inh ""S""";
+CREATE TABLE "Inh ""S"""."Par ent" (id int PRIMARY KEY, v text, deleted_at timestamptz);
+CREATE TABLE "Inh ""S""".child (extra int) INHERITS ("Inh ""S"""."Par ent");
+SELECT orm_ext.model_register('"Inh ""S"""."Par ent"', '{"name": "Par \"x\""}');
+INSERT INTO "Inh ""S"""."Par ent" (id, v) VALUES (1, 'parent'), (3, 'parent only');
+INSERT INTO "Inh ""S""".child (id, v) VALUES (1, 'child'), (2, 'child only');
+SELECT throws_ok($$SELECT "Inh ""S"""."Par ""x""_update"(1, '{"v": "changed"}')$$, '21000',
+                 'Par "x"_update: 2 rows of "Inh ""S"""."Par ent" have this primary key',
+                 '_update of a key in the table and in a child: 21000');
+SELECT throws_ok($$SELECT "Inh ""S"""."Par ""x""_update"(1, '{}')$$, '21000', NULL, 'and with an empty patch');
+SELECT throws_ok($$SELECT "Inh ""S"""."Par ""x""_delete"(1)$$, '21000',
+                 'Par "x"_delete: 2 rows of "Inh ""S"""."Par ent" have this primary key',
+                 '_delete of that key: 21000');
+SELECT throws_ok($$SELECT "Inh ""S"""."Par ""x""_get"(1)$$, '21000', NULL, '_get of that key: 21000');
+SELECT results_eq($$SELECT tableoid::regclass::text, id, v FROM "Inh ""S"""."Par ent" ORDER BY id, v$$,
+                  $$VALUES ('"Inh ""S""".child', 1, 'child'), ('"Inh ""S"""."Par ent"', 1, 'parent'),
+                           ('"Inh ""S""".child', 2, 'child only'), ('"Inh ""S"""."Par ent"', 3, 'parent only')$$,
+                  'nothing was changed or deleted');
+SELECT is(("Inh ""S"""."Par ""x""_update"(2, '{"v": "c2"}')).v, 'c2', 'a key only in a child: _update changes that row');
+SELECT is("Inh ""S"""."Par ""x""_delete"(2), true, '_delete deletes it');
+SELECT is("Inh ""S"""."Par ""x""_delete"(2), false, 'and then finds nothing');
+-- with soft delete, the same
+SELECT orm_ext.model_register('"Inh ""S"""."Par ent"', '{"name": "Par \"x\"", "soft_delete": true}');
+SELECT throws_ok($$SELECT "Inh ""S""".child_delete(1)$$, '42883', NULL, 'no model for the child');
+SELECT throws_ok($$SELECT "Inh ""S"""."Par ""x""_delete"(1)$$, '21000', NULL, 'soft _delete of the repeated key: 21000');
+SELECT is("Inh ""S"""."Par ""x""_delete"(3), true, 'soft _delete of a key in one table');
+SELECT is((SELECT count(*)::int FROM "Inh ""S"""."Par ent" WHERE deleted_at IS NOT NULL), 1, 'marked only that row');
+-- the helper
+SELECT throws_ok($$SELECT orm_ext.model_one_row(NULL, 'pg_class', 1)$$, '22004', NULL, 'model_one_row(NULL, ...): 22004');
+SELECT throws_ok($$SELECT orm_ext.model_one_row('f', 'pg_class', NULL)$$, '22004', NULL, 'model_one_row(..., NULL): 22004');
+SELECT is(ARRAY[orm_ext.model_one_row('f', 'pg_class', 0), orm_ext.model_one_row('f', 'pg_class', 1)], ARRAY[false, true],
+          'model_one_row: false for 0 rows, true for 1');
+SELECT throws_ok($$SELECT orm_ext.model_one_row('f', 'pg_class', 2)$$, '21000', 'f: 2 rows of pg_class have this primary key',
+                 'model_one_row: 21000 for 2');
+SELECT throws_ok($$SELECT orm_ext.model_one_row('f', 'no_such_table', 1)$$, '42P01', NULL, 'model_one_row of a missing table: 42P01');
 
 SELECT * FROM finish();
 ROLLBACK;

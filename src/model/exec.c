@@ -463,7 +463,9 @@ ModelRowCall(FunctionCallInfo fcinfo, bool read_only, const char *fname,
 		ereport(ERROR,
 				(errcode(ERRCODE_CARDINALITY_VIOLATION),
 				 errmsg("%s: the statement returned more than one row",
-						fname)));
+						fname),
+				 strcmp(fname, "model_row_get") == 0 ?
+				 errdetail("More than one row has this primary key: a primary key is not unique across the tables that inherit from a table.") : 0));
 	SPI_finish();
 
 	if (isnull)

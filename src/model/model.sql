@@ -849,14 +849,16 @@ BEGIN
 
     -- delete
     IF m.deleted_at_column IS NOT NULL THEN
-        body := format('WITH d AS (UPDATE %s AS t SET %I = pg_catalog.now() WHERE %s%s RETURNING 1) '
-                       'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM d',
+        body := format('WITH d AS (UPDATE %s AS t SET %I = pg_catalog.now() WHERE %s%s RETURNING 1) ',
                        qname, m.deleted_at_column, array_to_string(pk_where, ' AND '), alive);
     ELSE
-        body := format('WITH d AS (DELETE FROM %s AS t WHERE %s RETURNING 1) '
-                       'SELECT pg_catalog.count(*) OPERATOR(pg_catalog.>) 0 FROM d',
+        body := format('WITH d AS (DELETE FROM %s AS t WHERE %s RETURNING 1) ',
                        qname, array_to_string(pk_where, ' AND '));
     END IF;
+    -- more than one row (a key repeated in tables that inherit from this
+    -- one) fails with 21000, deleting nothing
+    body := body || format('SELECT orm_ext.model_one_row(%L, %L::pg_catalog.regclass, pg_catalog.count(*)) FROM d',
+                           m.model_name || '_delete', qname);
     PERFORM orm_ext.model_statement_check(body, pk_types);
     body := format('SELECT orm_ext.model_row_exec(%L, NULL::pg_catalog.bool, %s)',
                    body, array_to_string(pk_args, ', '));
@@ -929,6 +931,30 @@ COMMENT ON FUNCTION orm_ext.model_generate(pg_catalog.regclass) IS
 -------------------------------------------------------------------------------
 -- The engine behind the generated update, list and page functions
 -------------------------------------------------------------------------------
+
+-- A primary key that matched more than one row: the table has children
+-- (INHERITS) that repeat it.  Raised inside the statement, so that what it
+-- changed is undone.
+CREATE FUNCTION orm_ext.model_one_row(fname pg_catalog.text, tbl pg_catalog.regclass, n bigint)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF fname IS NULL OR tbl IS NULL OR n IS NULL THEN
+        RAISE EXCEPTION 'model_one_row: arguments must not be null' USING ERRCODE = '22004';
+    END IF;
+    IF n > 1 THEN
+        RAISE EXCEPTION '%: % rows of % have this primary key', fname, n, tbl
+            USING ERRCODE = '21000',
+                  DETAIL = 'A primary key is not unique across the tables that inherit from a table.',
+                  HINT = 'Register the child tables as models of their own, or give the rows distinct keys.';
+    END IF;
+    RETURN n = 1;
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_one_row(pg_catalog.text, pg_catalog.regclass, bigint) IS
+    'whether n, the rows a primary key matched, is 1 (false for 0); raises 21000 when it is more (inheritance children repeat keys)';
 
 CREATE FUNCTION orm_ext.model_update_row(proto anyelement, pk pg_catalog.text[], patch pg_catalog.jsonb,
                                          meta pg_catalog.jsonb)
@@ -1010,6 +1036,7 @@ BEGIN
             EXECUTE format('SELECT t.* FROM %s AS t WHERE %s', tbl, array_to_string(conds, ' AND '))
                INTO result;
             GET DIAGNOSTICS updated = ROW_COUNT;
+            PERFORM orm_ext.model_one_row(model || '_update', tbl, updated);
             RETURN CASE WHEN updated = 0 THEN NULL ELSE result END;
         END IF;
         sets := ARRAY[format('%1$I = t.%1$I', meta ->> 'touch')];
@@ -1021,6 +1048,7 @@ BEGIN
                         ELSE format(' AND t.%I OPERATOR(pg_catalog.=) %s', version_column, expected) END)
        INTO result;
     GET DIAGNOSTICS updated = ROW_COUNT;
+    PERFORM orm_ext.model_one_row(model || '_update', tbl, updated);
     IF updated = 0 AND expected IS NOT NULL THEN
         -- FOR UPDATE: a row the UPDATE policies hide is "no row", not a
         -- conflict; and a row at the patch's version that the UPDATE still
