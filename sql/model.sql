@@ -255,7 +255,7 @@ SELECT jsonb_pretty(blog.users_page('{"username": "alice"}') #- '{items,0,create
 SELECT blog.posts_page(order_by => ARRAY['slug'], after => :'cursor');
 SELECT blog.posts_page(order_by => ARRAY['title'], after => 'garbage');
 SELECT blog.posts_page(order_by => ARRAY['title'],
-                       after => translate(encode(convert_to('{"o": [["title", false], ["id", false]], "v": ["x", "not-a-uuid"]}', 'UTF8'), 'base64'), E'+/\n', '-_'));
+                       after => translate(encode(convert_to('{"o": [["title", false], ["id", false]], "k": ["x", "not-a-uuid"]}', 'UTF8'), 'base64'), E'+/\n', '-_'));
 -- walking every page, with NULLs in the sort key, both directions
 CREATE FUNCTION pg_temp.walk(ord text[]) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE c text; p jsonb;

@@ -483,15 +483,15 @@ SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of(
                  'a cursor that is no JSON: 22023');
 SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('[]')), '22023', NULL,
                  'a cursor that is no object: 22023');
-SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('{"o": [["id", false]], "v": []}')), '22023', NULL,
+SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('{"o": [["id", false]], "k": []}')), '22023', NULL,
                  'a cursor with too few values: 22023');
-SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('{"o": [["id", false]], "v": ["1) OR (true"]}')), '22023', NULL,
+SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('{"o": [["id", false]], "k": ["1) OR (true"]}')), '22023', NULL,
                  'a cursor with a value that does not fit the column: 22023');
-SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('{"o": [["nope", false]], "v": [1]}')), '22023', NULL,
+SELECT throws_ok(format($$SELECT blog.pg_page(after => %L)$$, pg_temp.cursor_of('{"o": [["nope", false]], "k": ["1"]}')), '22023', NULL,
                  'a cursor naming another column: 22023');
 SELECT throws_ok($$SELECT blog.pg_page(after => '')$$, '22023', NULL, 'an empty cursor: 22023');
 SELECT is(pg_temp.item_keys(blog.pg_page(order_by => ARRAY['name'],
-                                         after => pg_temp.cursor_of('{"o": [["name", false], ["id", false]], "v": ["n4''); DROP TABLE blog.pg; --", 1]}'))),
+                                         after => pg_temp.cursor_of('{"o": [["name", false], ["id", false]], "k": ["n4''); DROP TABLE blog.pg; --", "1"]}'))),
           ARRAY[]::text[] || ARRAY(SELECT id::text AS k FROM blog.pg WHERE name IS NULL ORDER BY id),
           'a hand-made cursor holding SQL is only a value: after it come the NULL names');
 

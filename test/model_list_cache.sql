@@ -19,7 +19,7 @@ CREATE FUNCTION pg_temp.ids(q text) RETURNS text[] LANGUAGE sql AS $$ SELECT pg_
 CREATE FUNCTION pg_temp.recursor(cur text, vals jsonb) RETURNS text LANGUAGE sql AS $$
     SELECT translate(encode(convert_to(jsonb_set(
                convert_from(decode(translate(cur, '-_', '+/'), 'base64'), 'UTF8')::jsonb,
-               '{v}', vals)::text, 'UTF8'), 'base64'), E'+/\n', '-_')
+               '{k}', vals)::text, 'UTF8'), 'base64'), E'+/\n', '-_')
 $$;
 
 CREATE SCHEMA "Kept ""Lists""";

@@ -59,6 +59,7 @@
 
 PG_FUNCTION_INFO_V1(orm_ext_model_list_rows);
 PG_FUNCTION_INFO_V1(orm_ext_model_page_rows);
+PG_FUNCTION_INFO_V1(orm_ext_model_page_cursor);
 
 /*
  * At most this many kept statements per backend; calls of further shapes
@@ -282,7 +283,8 @@ ModelListCursorError(const char *model, bool bad_value)
 
 /*
  * The decoded cursor of a page: base64url of the JSON text
- * {"o": order, "v": values}.  What cannot be decoded is an invalid cursor.
+ * {"k": key, "o": order} (see ModelListEncodeCursor).  What cannot be
+ * decoded is an invalid cursor.
  */
 static Jsonb *
 ModelListDecodeCursor(text *after, const char *model)
@@ -496,19 +498,25 @@ ModelListConvert(ModelListParam *p, JsonbValue *v, const char *relname,
 }
 
 /*
- * A cursor's value: as ModelListConvert, but any error is the cursor's,
- * as model_list_build() reports it.
+ * A cursor's value: a JSON string, the text of a value of the column's type
+ * (see ModelListEncodeCursor).  Any error is the cursor's, as
+ * model_list_build() reports it.
  */
 static Datum
 ModelListConvertCursor(ModelListParam *p, JsonbValue *v, const char *relname,
-					   Jsonb *meta, bool *isnull)
+					   Jsonb *meta)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum		result = (Datum) 0;
 
 	PG_TRY();
 	{
-		result = ModelListConvert(p, v, relname, isnull);
+		if (v->type != jbvString)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a cursor's value must be a JSON string")));
+		result = ModelCursorValue(pnstrdup(v->val.string.val, v->val.string.len),
+								  p->typid, p->colname, relname);
 	}
 	PG_CATCH();
 	{
@@ -614,7 +622,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		o = JB_ROOT_IS_OBJECT(cur) ?
 			getKeyJsonValueFromContainer(&cur->root, "o", 1, NULL) : NULL;
 		v = JB_ROOT_IS_OBJECT(cur) ?
-			getKeyJsonValueFromContainer(&cur->root, "v", 1, NULL) : NULL;
+			getKeyJsonValueFromContainer(&cur->root, "k", 1, NULL) : NULL;
 		if (o == NULL || o->type != jbvBinary ||
 			v == NULL || v->type != jbvBinary ||
 			!JsonContainerIsArray(v->val.binary.data))
@@ -759,11 +767,14 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		if (after != NULL && cur == NULL)
 		{
 			cur = ModelListDecodeCursor(after, ModelListName(meta));
-			vals = getKeyJsonValueFromContainer(&cur->root, "v", 1, NULL)->val.binary.data;
+			vals = getKeyJsonValueFromContainer(&cur->root, "k", 1, NULL)->val.binary.data;
 		}
 	}
 
-	/* the values: the filter's first, then the cursor's */
+	/*
+	 * The values: the filter's first, then the cursor's (never null: a null
+	 * one is not a parameter).
+	 */
 	values = palloc(sizeof(Datum) * Max(1, entry->nparams));
 	nulls = palloc(Max(1, entry->nparams));
 	for (int pass = 0; pass < 2; pass++)
@@ -772,7 +783,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		{
 			ModelListParam *p = &entry->params[i];
 			JsonbValue *v;
-			bool		isnull;
+			bool		isnull = false;
 
 			if (p->from_cursor != (pass == 1))
 				continue;
@@ -782,8 +793,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 			if (!p->from_cursor)
 				values[i] = ModelListConvert(p, v, entry->relname, &isnull);
 			else
-				values[i] = ModelListConvertCursor(p, v, entry->relname,
-												   meta, &isnull);
+				values[i] = ModelListConvertCursor(p, v, entry->relname, meta);
 			nulls[i] = isnull ? 'n' : ' ';
 		}
 	}
@@ -874,14 +884,161 @@ orm_ext_model_list_rows(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The cursor of a page whose last row is "row", a value of the table's row
+ * type, in the order order_key ([[column, descending], ...]): base64url
+ * (with - and _ for + and /) of the UTF-8 JSON text
+ *
+ *		{"k": [value, ...], "o": order_key}
+ *
+ * where each value is the row's value of an order column as its type's text
+ * output, or null for SQL NULL.  The text gives back the very value it was
+ * made from, which JSON would not: a jsonb null would read as SQL NULL, an
+ * array without its bounds, and a composite or hstore value not at all.
+ */
+static text *
+ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
+{
+	TupleDesc	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row),
+												 HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tuple;
+	int			ncols = 0;
+	Form_pg_attribute *cols;
+	JsonbParseState *state = NULL;
+	JsonbValue	jv;
+	JsonbValue	pair;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	Jsonb	   *cur;
+	char	   *json;
+	char	   *enc;
+	char	   *out;
+	char	   *q;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+
+	/* the row's attribute of each order column */
+	cols = palloc(sizeof(Form_pg_attribute) * Max(1, JB_ROOT_COUNT(order_key)));
+	it = JsonbIteratorInit(&order_key->root);
+	while ((tok = JsonbIteratorNext(&it, &pair, true)) != WJB_DONE)
+	{
+		JsonbValue *col;
+		Form_pg_attribute att = NULL;
+
+		if (tok != WJB_ELEM)
+			continue;
+		col = pair.type == jbvBinary ?
+			getIthJsonbValueFromContainer(pair.val.binary.data, 0) : NULL;
+		if (col == NULL || col->type != jbvString)
+			elog(ERROR, "model: malformed order of a list statement");
+		for (int i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute a = TupleDescAttr(tupdesc, i);
+
+			if (!a->attisdropped &&
+				strlen(NameStr(a->attname)) == (size_t) col->val.string.len &&
+				memcmp(NameStr(a->attname), col->val.string.val,
+					   col->val.string.len) == 0)
+			{
+				att = a;
+				break;
+			}
+		}
+		if (att == NULL)
+			elog(ERROR, "model: order column \"%.*s\" is not in the row",
+				 col->val.string.len, col->val.string.val);
+		cols[ncols++] = att;
+	}
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	jv.type = jbvString;
+	jv.val.string.val = "k";
+	jv.val.string.len = 1;
+	pushJsonbValue(&state, WJB_KEY, &jv);
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < ncols; i++)
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(&tuple, cols[i]->attnum, tupdesc, &isnull);
+
+		if (isnull)
+			jv.type = jbvNull;
+		else
+		{
+			Oid			typoutput;
+			bool		isvarlena;
+
+			getTypeOutputInfo(cols[i]->atttypid, &typoutput, &isvarlena);
+			jv.type = jbvString;
+			jv.val.string.val = OidOutputFunctionCall(typoutput, value);
+			jv.val.string.len = strlen(jv.val.string.val);
+		}
+		pushJsonbValue(&state, WJB_ELEM, &jv);
+	}
+	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	ReleaseTupleDesc(tupdesc);
+	jv.type = jbvString;
+	jv.val.string.val = "o";
+	jv.val.string.len = 1;
+	pushJsonbValue(&state, WJB_KEY, &jv);
+	jv.type = jbvBinary;
+	jv.val.binary.data = &order_key->root;
+	jv.val.binary.len = VARSIZE(order_key) - VARHDRSZ;
+	pushJsonbValue(&state, WJB_VALUE, &jv);
+	cur = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+
+	json = JsonbToCString(NULL, &cur->root, VARSIZE(cur));
+	json = pg_server_to_any(json, strlen(json), PG_UTF8);
+	enc = TextDatumGetCString(DirectFunctionCall2(binary_encode,
+												  PointerGetDatum(cstring_to_text(json)),
+												  CStringGetTextDatum("base64")));
+	out = palloc(strlen(enc) + 1);
+	q = out;
+	for (char *p = enc; *p; p++)
+	{
+		if (*p == '\n')
+			continue;
+		*q++ = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+	}
+	*q = '\0';
+	return cstring_to_text(out);
+}
+
+/*
+ * orm_ext.model_page_cursor(order_key jsonb, last anyelement) returns text
+ *
+ * The cursor of a page whose last row is "last", in the order order_key, as
+ * _page gives it; _fetch_many's cursors are made here too, so that they are
+ * _page's.
+ */
+Datum
+orm_ext_model_page_cursor(PG_FUNCTION_ARGS)
+{
+	Oid			rowtype = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Jsonb	   *order_key = PG_GETARG_JSONB_P(0);
+
+	if (!OidIsValid(rowtype) || !type_is_rowtype(rowtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("model_page_cursor: last must be a table's row")));
+	if (!JB_ROOT_IS_ARRAY(order_key) || JB_ROOT_IS_SCALAR(order_key))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model_page_cursor: order_key must be a JSON array")));
+	PG_RETURN_TEXT_P(ModelListEncodeCursor(order_key, PG_GETARG_HEAPTUPLEHEADER(1)));
+}
+
+/*
  * orm_ext.model_page_rows(proto anyelement, meta jsonb, filter jsonb,
  *						   order_by text[], page_size integer, after text)
  *		returns jsonb
  *
  * The engine of the generated _page functions: {"items": [rows as JSON],
  * "next_cursor": text or null}.  It asks for one row more than the page, to
- * know whether there is a next page; the cursor is base64url of the JSON
- * {"o": order, "v": the last row's values of the order's columns}.
+ * know whether there is a next page; the cursor is the last row's (see
+ * ModelListEncodeCursor).
  */
 Datum
 orm_ext_model_page_rows(PG_FUNCTION_ARGS)
@@ -894,7 +1051,7 @@ orm_ext_model_page_rows(PG_FUNCTION_ARGS)
 	JsonbParseState *state = NULL;
 	JsonbValue	jv;
 	JsonbValue *items;
-	Jsonb	   *last = NULL;
+	Datum		last = (Datum) 0;
 	Datum		cursor = (Datum) 0;
 	bool		more;
 	uint64		n;
@@ -927,77 +1084,13 @@ orm_ext_model_page_rows(PG_FUNCTION_ARGS)
 		jv.val.binary.data = &jb->root;
 		jv.val.binary.len = VARSIZE(jb) - VARHDRSZ;
 		pushJsonbValue(&state, WJB_ELEM, &jv);
-		last = jb;
+		last = row;
 	}
 	items = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 
-	if (more && last != NULL)
-	{
-		JsonbParseState *cstate = NULL;
-		JsonbIterator *it;
-		JsonbValue	pair;
-		JsonbIteratorToken tok;
-		Jsonb	   *cur;
-		char	   *json;
-		Datum		b64;
-		char	   *enc;
-		char	   *out;
-		char	   *q;
-
-		/* {"o": order_key, "v": [the last row's value of each column]} */
-		pushJsonbValue(&cstate, WJB_BEGIN_OBJECT, NULL);
-		jv.type = jbvString;
-		jv.val.string.val = "o";
-		jv.val.string.len = 1;
-		pushJsonbValue(&cstate, WJB_KEY, &jv);
-		jv.type = jbvBinary;
-		jv.val.binary.data = &entry->order_key->root;
-		jv.val.binary.len = VARSIZE(entry->order_key) - VARHDRSZ;
-		pushJsonbValue(&cstate, WJB_VALUE, &jv);
-		jv.type = jbvString;
-		jv.val.string.val = "v";
-		jv.val.string.len = 1;
-		pushJsonbValue(&cstate, WJB_KEY, &jv);
-		pushJsonbValue(&cstate, WJB_BEGIN_ARRAY, NULL);
-		it = JsonbIteratorInit(&entry->order_key->root);
-		while ((tok = JsonbIteratorNext(&it, &pair, true)) != WJB_DONE)
-		{
-			JsonbValue *col;
-			JsonbValue *val;
-
-			if (tok != WJB_ELEM || pair.type != jbvBinary)
-				continue;
-			col = getIthJsonbValueFromContainer(pair.val.binary.data, 0);
-			if (col == NULL || col->type != jbvString)
-				elog(ERROR, "model: malformed order of a list statement");
-			val = getKeyJsonValueFromContainer(&last->root, col->val.string.val,
-											   col->val.string.len, NULL);
-			if (val == NULL)
-			{
-				jv.type = jbvNull;
-				val = &jv;
-			}
-			pushJsonbValue(&cstate, WJB_ELEM, val);
-		}
-		pushJsonbValue(&cstate, WJB_END_ARRAY, NULL);
-		cur = JsonbValueToJsonb(pushJsonbValue(&cstate, WJB_END_OBJECT, NULL));
-		json = JsonbToCString(NULL, &cur->root, VARSIZE(cur));
-		json = pg_server_to_any(json, strlen(json), PG_UTF8);
-		b64 = DirectFunctionCall2(binary_encode,
-								  PointerGetDatum(cstring_to_text_with_len(json, strlen(json))),
-								  CStringGetTextDatum("base64"));
-		enc = TextDatumGetCString(b64);
-		out = palloc(strlen(enc) + 1);
-		q = out;
-		for (char *p = enc; *p; p++)
-		{
-			if (*p == '\n')
-				continue;
-			*q++ = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-		}
-		*q = '\0';
-		cursor = CStringGetTextDatum(out);
-	}
+	if (more && last != (Datum) 0)
+		cursor = PointerGetDatum(ModelListEncodeCursor(entry->order_key,
+													   DatumGetHeapTupleHeader(last)));
 
 	/* {"items": [...], "next_cursor": ...} */
 	state = NULL;

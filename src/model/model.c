@@ -2,10 +2,11 @@
  *
  * model.c
  *	  The C side of the mapping layer (src/model/model.sql generates the
- *	  typed functions): turning JSON values from patches, filters and
- *	  cursors into typed SQL literals with errors that name the column,
- *	  finding a column type's comparison operators, and the ddl_command_start
- *	  event trigger that drops a model's functions before DROP TABLE.
+ *	  typed functions): turning JSON values from patches and filters, and
+ *	  the text values of cursors, into typed SQL literals with errors that
+ *	  name the column, finding a column type's comparison operators, and the
+ *	  ddl_command_start event trigger that drops a model's functions before
+ *	  DROP TABLE.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +31,8 @@
 #include "model.h"
 
 PG_FUNCTION_INFO_V1(orm_ext_model_value_literal);
+PG_FUNCTION_INFO_V1(orm_ext_model_cursor_value);
+PG_FUNCTION_INFO_V1(orm_ext_model_cursor_literal);
 PG_FUNCTION_INFO_V1(orm_ext_model_operator);
 PG_FUNCTION_INFO_V1(orm_ext_model_ddl_command_start);
 
@@ -376,6 +379,75 @@ ModelLikeOperator(Oid typid, const char *op)
 		return NULL;
 	return cstring_to_text(psprintf("OPERATOR(%s.%s)",
 									quote_identifier(nspname), oprname));
+}
+
+/*
+ * A cursor's value of a column of type typid: its text read as a value of
+ * the type's base type.  A domain's checks are left out: the value is only
+ * a bound to compare the column with, and a row that a constraint added NOT
+ * VALID rejects still ends a page.  Errors name the column, as
+ * ModelInputValue()'s.
+ */
+Datum
+ModelCursorValue(char *text, Oid typid, const char *colname,
+				 const char *relname)
+{
+	return ModelInputValue(text, getBaseType(typid), colname, relname);
+}
+
+/*
+ * orm_ext.model_cursor_value(value text, proto anyelement) returns anyelement
+ *
+ * A cursor's value, as model_cursor_literal() writes it into a list's SQL:
+ * the text read as a value of proto's type.
+ */
+Datum
+orm_ext_model_cursor_value(PG_FUNCTION_ARGS)
+{
+	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Oid			typinput;
+	Oid			typioparam;
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "model_cursor_value: could not determine the type of proto");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	getTypeInputInfo(typid, &typinput, &typioparam);
+	PG_RETURN_DATUM(OidInputFunctionCall(typinput, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+										 typioparam, -1));
+}
+
+/*
+ * orm_ext.model_cursor_literal(tbl regclass, col name, value text) returns text
+ *
+ * A cursor's value of the column, checked as ModelCursorValue() reads it
+ * (a bad one raises its SQLSTATE naming the column), as an expression for
+ * dynamic SQL: orm_ext.model_cursor_value('1.5', NULL::double precision).
+ */
+Datum
+orm_ext_model_cursor_literal(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	Name		colname;
+	Oid			typid;
+	char	   *value;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table and column must not be null")));
+	relid = PG_GETARG_OID(0);
+	colname = PG_GETARG_NAME(1);
+	ModelColumn(relid, NameStr(*colname), &typid);
+	if (PG_ARGISNULL(2))
+		PG_RETURN_TEXT_P(cstring_to_text(psprintf("NULL::%s",
+												  format_type_be_qualified(getBaseType(typid)))));
+	value = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	(void) ModelCursorValue(value, typid, NameStr(*colname),
+							OrmExtQualifiedRelid(relid));
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("orm_ext.model_cursor_value(%s, NULL::%s)",
+											  quote_literal_cstr(value),
+											  format_type_be_qualified(getBaseType(typid)))));
 }
 
 /*

@@ -22,6 +22,8 @@ extern char *ModelJsonText(Jsonb *jb, Oid typid, const char *colname,
 						   const char *relname);
 extern Datum ModelInputValue(char *text, Oid typid, const char *colname,
 							 const char *relname);
+extern Datum ModelCursorValue(char *text, Oid typid, const char *colname,
+							  const char *relname);
 extern SPIPlanPtr ModelPrepare(const char *query, int nargs, Oid *argtypes);
 extern HTAB *ModelCacheCreate(const char *name, long nelem, Size keysize,
 							  Size entrysize, HashValueFunc hash,

@@ -80,6 +80,20 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION orm_ext.model_value_literal(pg_catalog.regclass, pg_catalog.name, pg_catalog.jsonb) IS
     'a JSON value as a SQL literal of the column''s type (''42''::integer); a bad value raises its SQLSTATE (22P02, 22003, ...) naming the column';
 
+CREATE FUNCTION orm_ext.model_cursor_value(value pg_catalog.text, proto anyelement)
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'orm_ext_model_cursor_value'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION orm_ext.model_cursor_value(pg_catalog.text, anyelement) IS
+    'a value of a _page cursor: the text read as a value of proto''s type';
+
+CREATE FUNCTION orm_ext.model_cursor_literal(tbl pg_catalog.regclass, col pg_catalog.name, value pg_catalog.text)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'orm_ext_model_cursor_literal'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION orm_ext.model_cursor_literal(pg_catalog.regclass, pg_catalog.name, pg_catalog.text) IS
+    'a value of a _page cursor as an expression of the column''s base type for dynamic SQL (orm_ext.model_cursor_value(''1.5'', NULL::double precision)); a bad value raises its SQLSTATE naming the column';
+
 CREATE FUNCTION orm_ext.model_operator(tbl pg_catalog.regclass, col pg_catalog.name, op pg_catalog.text)
 RETURNS pg_catalog.text
 AS 'MODULE_PATHNAME', 'orm_ext_model_operator'
@@ -1140,9 +1154,10 @@ COMMENT ON FUNCTION orm_ext.model_order(pg_catalog.jsonb, pg_catalog.text[]) IS
 -- keeps (parameterized), a parameter $n whose value model_list_rows() takes
 -- from the call's filter or cursor at "path" each time.  params lists the
 -- parameters so far, each {"c": column, "p": path, "k": kind}: kind "v" is a
--- value of the column's type, "t" a text (a LIKE pattern); its n-th entry is
--- $n.  The value is converted either way, so a bad one fails here, naming
--- the column.
+-- JSON value of the column's type, "c" a cursor's value (a JSON string, the
+-- text of a value of the column's type: see model_cursor_literal), "t" a
+-- text (a LIKE pattern); its n-th entry is $n.  The value is converted
+-- either way, so a bad one fails here, naming the column.
 CREATE FUNCTION orm_ext.model_list_arg(tbl pg_catalog.regclass, col pg_catalog.name, value pg_catalog.jsonb,
                                        path pg_catalog.jsonb, kind "char", parameterized boolean,
                                        INOUT params pg_catalog.jsonb, OUT lit pg_catalog.text)
@@ -1152,6 +1167,8 @@ AS $$
 BEGIN
     IF kind = 't' THEN
         lit := format('%L::pg_catalog.text', value #>> '{}');
+    ELSIF kind = 'c' THEN
+        lit := orm_ext.model_cursor_literal(tbl, col, value #>> '{}');
     ELSE
         lit := orm_ext.model_value_literal(tbl, col, value);
     END IF;
@@ -1298,7 +1315,10 @@ COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.jso
 -- The SELECT behind _list and _page.  Keyset pagination: the cursor holds
 -- the order and the sort key of the last row returned; the next page starts
 -- strictly after that key in that order (NULLs last ascending, first
--- descending, as ORDER BY puts them).
+-- descending, as ORDER BY puts them).  The cursor is base64url of the JSON
+-- {"k": key, "o": order}: order as order_key below, key the last row's value
+-- of each order column as its type's text (see model_cursor_value), or null
+-- for SQL NULL.
 --
 -- parameterized gives the statement model_list_rows() keeps: it returns the
 -- rows as values of the table's row type and every value of the filter and
@@ -1355,14 +1375,14 @@ BEGIN
             cur := NULL;
         END;
         IF cur IS NULL OR jsonb_typeof(cur) <> 'object' OR cur -> 'o' IS DISTINCT FROM order_key
-           OR jsonb_typeof(cur -> 'v') IS DISTINCT FROM 'array'
-           OR jsonb_array_length(cur -> 'v') <> jsonb_array_length(order_key) THEN
+           OR jsonb_typeof(cur -> 'k') IS DISTINCT FROM 'array'
+           OR jsonb_array_length(cur -> 'k') <> jsonb_array_length(order_key) THEN
             RAISE EXCEPTION '%_list: invalid cursor', model
                 USING ERRCODE = '22023',
                       DETAIL = 'A cursor is valid only with the order_by of the page that returned it.',
                       HINT = 'Pass the next_cursor of a _page call unchanged, with the same order_by.';
         END IF;
-        vals := cur -> 'v';
+        vals := cur -> 'k';
         -- built from the last key column backwards:
         --   after(k) = gt(k) OR (eq(k) AND after(k+1))
         FOR i IN REVERSE jsonb_array_length(order_key) - 1 .. 0 LOOP
@@ -1371,8 +1391,11 @@ BEGIN
                 lit := NULL;
             ELSE
                 BEGIN
+                    IF jsonb_typeof(vals -> i) <> 'string' THEN
+                        RAISE EXCEPTION 'a cursor''s value must be a JSON string';
+                    END IF;
                     SELECT a.lit, a.params INTO lit, params
-                      FROM orm_ext.model_list_arg(tbl, col, vals -> i, jsonb_build_array('c', i), 'v',
+                      FROM orm_ext.model_list_arg(tbl, col, vals -> i, jsonb_build_array('c', i), 'c',
                                                   parameterized, params) AS a;
                 EXCEPTION WHEN OTHERS THEN
                     RAISE EXCEPTION '%_list: invalid cursor', model USING ERRCODE = '22023',
@@ -1485,6 +1508,13 @@ AS 'MODULE_PATHNAME', 'orm_ext_model_page_rows'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION orm_ext.model_page_rows(anyelement, pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
     'engine of the generated _page functions: a page of rows as JSON and the cursor of the next page';
+
+CREATE FUNCTION orm_ext.model_page_cursor(order_key pg_catalog.jsonb, last anyelement)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'orm_ext_model_page_cursor'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION orm_ext.model_page_cursor(pg_catalog.jsonb, anyelement) IS
+    'the next_cursor of a page whose last row is last, in the order order_key ([[column, descending], ...]), as _page gives it';
 
 -------------------------------------------------------------------------------
 -- Introspection views

@@ -630,9 +630,8 @@ DECLARE
     order_l text;
     items jsonb;
     more boolean;
-    last jsonb;
+    next_cursor text;
     order_key jsonb;
-    vals jsonb;
 BEGIN
     IF include IS NULL OR array_position(include, NULL) IS NOT NULL THEN
         RAISE EXCEPTION '%_fetch_many: include must not be or contain NULL', model
@@ -647,26 +646,21 @@ BEGIN
            string_agg(format('l.%I', c), ', ')
       INTO join_on, order_t0, order_l
       FROM unnest(pk) AS c;
-    -- the page's rows joined back to the table, so that t0 has its row type
-    -- and the key of the page's last row, for the cursor (from the row: the
-    -- document may have a relationship in a key column's place)
+    -- _page's default order, the primary key: the cursor's
+    SELECT jsonb_agg(jsonb_build_array(o.column_name, o.descending))
+      INTO order_key
+      FROM orm_ext.model_order(meta, NULL) AS o;
+    -- the page's rows joined back to the table, so that t0.* is of its row type,
+    -- and the cursor of the page's last row (made from the row, as _page
+    -- makes it: the document may have a relationship in a key column's place)
     EXECUTE format('SELECT (COALESCE(pg_catalog.json_agg(%s ORDER BY %s) FILTER (WHERE l."orm_ext n" OPERATOR(pg_catalog.<=) %s), ''[]''))::pg_catalog.jsonb, '
                    'pg_catalog.count(*) OPERATOR(pg_catalog.>) %s, '
-                   '(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(%s)) FILTER (WHERE l."orm_ext n" OPERATOR(pg_catalog.=) %s)) OPERATOR(pg_catalog.->) 0 '
+                   '(pg_catalog.array_agg(orm_ext.model_page_cursor(%L::pg_catalog.jsonb, t0.*)) FILTER (WHERE l."orm_ext n" OPERATOR(pg_catalog.=) %s))[1] '
                    'FROM (SELECT %s, pg_catalog.row_number() OVER (ORDER BY %s) AS "orm_ext n" FROM (%s) AS l) AS l '
                    'JOIN %s AS t0 ON %s',
-                   json_expr, order_t0, page_size, page_size, order_t0, page_size, order_l, order_l, list_sql, tbl, join_on)
-       INTO items, more, last;
-    IF NOT more THEN
-        RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
-    END IF;
-    -- the default order is the primary key, so the cursor's values are the key
-    SELECT jsonb_agg(jsonb_build_array(o.column_name, o.descending)), last
-      INTO order_key, vals
-      FROM orm_ext.model_order(meta, NULL) AS o;
-    RETURN jsonb_build_object('items', items, 'next_cursor',
-        translate(encode(convert_to(jsonb_build_object('o', order_key, 'v', vals)::text, 'UTF8'), 'base64'),
-                  E'+/\n', '-_'));
+                   json_expr, order_t0, page_size, page_size, order_key, page_size, order_l, order_l, list_sql, tbl, join_on)
+       INTO items, more, next_cursor;
+    RETURN jsonb_build_object('items', items, 'next_cursor', CASE WHEN more THEN next_cursor END);
 END;
 $$;
 COMMENT ON FUNCTION orm_ext.model_fetch_many_rows(pg_catalog.jsonb, pg_catalog.jsonb, pg_catalog.text[], integer, pg_catalog.text) IS
