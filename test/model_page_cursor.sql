@@ -3,12 +3,13 @@
 -- walk through next_cursor, from the first page to the one whose
 -- next_cursor is null, returns each row once, in the order ORDER BY gives
 -- (NULLs last ascending, first descending), for order columns whose values
--- JSON cannot hold exactly: jsonb holding JSON null beside SQL NULL.  A
--- forged or garbled cursor, and one of the earlier {"o", "v"} format, is
--- 22023.  Hostile names throughout.
+-- JSON cannot hold exactly: jsonb holding JSON null beside SQL NULL,
+-- composite values with NULL fields, hstore.  A forged or garbled cursor,
+-- and one of the earlier {"o", "v"} format, is 22023.  Hostile names
+-- throughout.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(25);
+SELECT plan(33);
 SET LOCAL client_min_messages = warning;
 
 -- base64url of a cursor document, as a forger would write it
@@ -131,6 +132,60 @@ SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".keys_page('{}', NULL, 2, $1)
 SELECT is("Cur ""sor"" Pages".keys_fetch_many('{}', '{}', 2) -> 'next_cursor',
           "Cur ""sor"" Pages".keys_page('{}', NULL, 2) -> 'next_cursor',
           '_fetch_many''s cursor is _page''s with the default order');
+
+-------------------------------------------------------------------------------
+-- composite and hstore columns
+-------------------------------------------------------------------------------
+CREATE TYPE "Cur ""sor"" Pages"."Pair it's" AS ("A" integer, "b c" text);
+CREATE TABLE "Cur ""sor"" Pages"."Pairs" (
+    "Id" integer PRIMARY KEY,
+    "Pair" "Cur ""sor"" Pages"."Pair it's",
+    "Kept" "Cur ""sor"" Pages"."Pair it's" NOT NULL
+);
+INSERT INTO "Cur ""sor"" Pages"."Pairs" VALUES
+    (1, '(1,x)', '(1,x)'), (2, '(1,)', '(,)'), (3, '(,)', '(1,)'), (4, '(,x)', '(,x)'), (5, NULL, '(0,"")'),
+    (6, '(2,"a b")', '(2,"a b")'), (7, '(1,x)', '(1,x)'), (8, '(0,"")', '(,)'), (9, '(,"")', '(2,"it''s")'),
+    (10, NULL, '(,)'), (11, '(,)', '(0,"")'), (12, '(2,"it''s")', '(1,x)');
+SELECT orm_ext.model_register('"Cur ""sor"" Pages"."Pairs"', '{"name": "pairs"}');
+
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".pairs_page('{}', ARRAY['Pair'], 1, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Pairs" ORDER BY "Pair", "Id"$$),
+          'a composite column ascending, pages of 1: values with NULL fields are values, SQL NULL last');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".pairs_page('{}', ARRAY['Pair'], 2, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Pairs" ORDER BY "Pair", "Id"$$),
+          'ascending, pages of 2');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".pairs_page('{}', ARRAY['Pair desc'], 1, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Pairs" ORDER BY "Pair" DESC, "Id"$$),
+          'descending (SQL NULL first), pages of 1');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".pairs_page('{}', ARRAY['Pair desc'], 3, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Pairs" ORDER BY "Pair" DESC, "Id"$$),
+          'descending, pages of 3');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".pairs_page('{}', ARRAY['Kept desc', 'Pair'], 1, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Pairs" ORDER BY "Kept" DESC, "Pair", "Id"$$),
+          'a NOT NULL composite descending, then a nullable one ascending');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".pairs_page('{}', ARRAY['Kept', 'Pair desc'], 2, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Pairs" ORDER BY "Kept", "Pair" DESC, "Id"$$),
+          'a NOT NULL composite ascending, then a nullable one descending');
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = 'hstore') THEN
+        CREATE EXTENSION hstore SCHEMA public;
+        CREATE TABLE "Cur ""sor"" Pages"."Tags" ("Id" integer PRIMARY KEY, "H s" public.hstore);
+        INSERT INTO "Cur ""sor"" Pages"."Tags" VALUES
+            (1, 'a=>1'), (2, 'a=>NULL'), (3, ''), (4, NULL), (5, 'b=>2, a=>1'), (6, '"x y"=>"it''s"'),
+            (7, 'a=>1'), (8, '"NULL"=>"NULL"'), (9, NULL), (10, '"=>"=>","');
+        PERFORM orm_ext.model_register('"Cur ""sor"" Pages"."Tags"', '{"name": "tags"}');
+    END IF;
+END $$;
+SELECT CASE WHEN to_regclass('"Cur ""sor"" Pages"."Tags"') IS NULL THEN skip('hstore is not available', 2) ELSE
+       collect_tap(
+           is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".tags_page('{}', ARRAY['H s'], 1, $1)$$, 'Id'),
+              pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Tags" ORDER BY "H s", "Id"$$),
+              'an hstore column ascending, pages of 1'),
+           is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".tags_page('{}', ARRAY['H s desc'], 2, $1)$$, 'Id'),
+              pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Tags" ORDER BY "H s" DESC, "Id"$$),
+              'descending, pages of 2')) END;
 
 -------------------------------------------------------------------------------
 -- forged and garbled cursors: 22023

@@ -1318,7 +1318,10 @@ COMMENT ON FUNCTION orm_ext.model_filter_sql(pg_catalog.regclass, pg_catalog.jso
 -- descending, as ORDER BY puts them).  The cursor is base64url of the JSON
 -- {"k": key, "o": order}: order as order_key below, key the last row's value
 -- of each order column as its type's text (see model_cursor_value), or null
--- for SQL NULL.
+-- for SQL NULL.  A composite value whose fields are all NULL is not SQL
+-- NULL, though IS NULL says it is, and one with some NULL fields is neither
+-- NULL nor NOT NULL: for a composite column the key compares with IS
+-- [NOT] DISTINCT FROM NULL, which looks at the value itself, as ORDER BY does.
 --
 -- parameterized gives the statement model_list_rows() keeps: it returns the
 -- rows as values of the table's row type and every value of the filter and
@@ -1348,6 +1351,8 @@ DECLARE
     term text;
     col text;
     lit text;
+    is_null text;
+    not_null text;
     qtbl text;
 BEGIN
     IF page_size IS NULL THEN
@@ -1387,6 +1392,13 @@ BEGIN
         --   after(k) = gt(k) OR (eq(k) AND after(k+1))
         FOR i IN REVERSE jsonb_array_length(order_key) - 1 .. 0 LOOP
             col := order_key -> i ->> 0;
+            IF meta -> 'cols' -> col ->> 'cat' = 'C' THEN
+                is_null := 'IS NOT DISTINCT FROM NULL';
+                not_null := 'IS DISTINCT FROM NULL';
+            ELSE
+                is_null := 'IS NULL';
+                not_null := 'IS NOT NULL';
+            END IF;
             IF jsonb_typeof(vals -> i) = 'null' THEN
                 lit := NULL;
             ELSE
@@ -1404,7 +1416,7 @@ BEGIN
             END IF;
             IF (order_key -> i ->> 1)::boolean THEN
                 -- descending, NULLS FIRST: after x come smaller values; after NULL, every non-null
-                term := CASE WHEN lit IS NULL THEN format('t.%I IS NOT NULL', col)
+                term := CASE WHEN lit IS NULL THEN format('t.%I %s', col, not_null)
                              ELSE format('t.%I %s %s', col, COALESCE(meta -> 'cols' -> col ->> 'lt', orm_ext.model_operator(tbl, col, 'lt')), lit) END;
             ELSIF lit IS NOT NULL AND (meta -> 'cols' -> col ->> 'nn')::boolean THEN
                 -- ascending on a NOT NULL column: after x come larger values
@@ -1412,8 +1424,9 @@ BEGIN
             ELSE
                 -- ascending, NULLS LAST: after x come larger values and NULLs; after NULL, nothing
                 term := CASE WHEN lit IS NULL THEN 'false'
-                             ELSE format('(t.%1$I %2$s %3$s OR t.%1$I IS NULL)', col,
-                                         COALESCE(meta -> 'cols' -> col ->> 'gt', orm_ext.model_operator(tbl, col, 'gt')), lit) END;
+                             ELSE format('(t.%1$I %2$s %3$s OR t.%1$I %4$s)', col,
+                                         COALESCE(meta -> 'cols' -> col ->> 'gt', orm_ext.model_operator(tbl, col, 'gt')), lit,
+                                         is_null) END;
             END IF;
             IF i = 0 AND keyset IS NOT NULL AND lit IS NOT NULL AND (meta -> 'cols' -> col ->> 'nn')::boolean THEN
                 -- implied by the keyset, but a bound an index on the first
@@ -1425,7 +1438,7 @@ BEGIN
             END IF;
             IF keyset IS NOT NULL THEN
                 term := format('(%s OR (%s AND %s))', term,
-                               CASE WHEN lit IS NULL THEN format('t.%I IS NULL', col)
+                               CASE WHEN lit IS NULL THEN format('t.%I %s', col, is_null)
                                     ELSE format('t.%I %s %s', col, COALESCE(meta -> 'cols' -> col ->> 'eq', orm_ext.model_operator(tbl, col, 'eq')), lit) END,
                                keyset);
             END IF;
