@@ -4,12 +4,15 @@
 -- next_cursor is null, returns each row once, in the order ORDER BY gives
 -- (NULLs last ascending, first descending), for order columns whose values
 -- JSON cannot hold exactly: jsonb holding JSON null beside SQL NULL,
--- composite values with NULL fields, hstore.  A forged or garbled cursor,
--- and one of the earlier {"o", "v"} format, is 22023.  Hostile names
--- throughout.
+-- composite and hstore values, floats under extra_float_digits 0, arrays
+-- with other lower bounds, and values whose text depends on DateStyle,
+-- TimeZone, IntervalStyle, bytea_output, lc_monetary, array_nulls and
+-- search_path, those settings changing between the pages.  A forged or
+-- garbled cursor, and one of the earlier {"o", "v"} format, is 22023.
+-- Hostile names throughout.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(33);
+SELECT plan(56);
 SET LOCAL client_min_messages = warning;
 
 -- base64url of a cursor document, as a forger would write it
@@ -186,6 +189,161 @@ SELECT CASE WHEN to_regclass('"Cur ""sor"" Pages"."Tags"') IS NULL THEN skip('hs
            is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".tags_page('{}', ARRAY['H s desc'], 2, $1)$$, 'Id'),
               pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Tags" ORDER BY "H s" DESC, "Id"$$),
               'descending, pages of 2')) END;
+
+-------------------------------------------------------------------------------
+-- floats, arrays, and values whose text depends on the session's settings
+-------------------------------------------------------------------------------
+CREATE TABLE "Cur ""sor"" Pages"."Values" (
+    "Id" integer PRIMARY KEY,
+    "Mixed Case" float8,
+    "f4" float4,
+    "Arr" integer[],
+    "T arr" text[],
+    "at" timestamptz,
+    "iv" interval,
+    "b" bytea,
+    "m" money,
+    "Rel" regclass,
+    "P" "Cur ""sor"" Pages"."Pair it's"[]
+);
+INSERT INTO "Cur ""sor"" Pages"."Values" VALUES
+    (1, 0.1, 0.1, '[0:1]={1,2}', '[0:1]={a,NULL}', '2024-01-01 00:00:00.000001+00', '-1 day +2 hours', '\x00', 1.5,
+     '"Cur ""sor"" Pages"."Docs"', '{"(1,x)"}'),
+    (2, 0.3, '0.100000009', '{1,2}', '{a,NULL}', '2024-01-01 00:00:00.000002+00', '-1 day -2 hours', '\x0001', 2.25,
+     '"Cur ""sor"" Pages"."Keys"', '[0:0]={"(1,x)"}'),
+    (3, 0.30000000000000004, 0.3, '[2:3]={1,2}', '{a,"NULL"}', '1850-06-01 12:00:00+00', '1 year -1 mons', '\x5c', -1.5,
+     '"Cur ""sor"" Pages"."Pairs"', '{"(,)"}'),
+    (4, 1.0 / 3, 1.0 / 3, '[0:0]={5}', '[-1:0]={"a b","NULL"}', '0044-03-15 12:00:00+00 BC', '-00:00:00.000001', '\x27', 0,
+     '"Cur ""sor"" Pages"."Values"', '{"(2,\"a b\")","(,x)"}'),
+    (5, 2.0 / 3, 2.0 / 3, '{}', '{}', 'infinity', '1 day -00:00:01', '\x', 1e10,
+     'pg_catalog.pg_class', '{}'),
+    (6, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (7, 1e-300, 1e-30, '[-1:0]={1,2}', '{"it''s","a,b"}', '2024-01-01 05:30:00.000001+05:30', '-1 year -2 mons +3 days', '\x5c27', 1.5,
+     '"Cur ""sor"" Pages"."Docs"', '[0:1]={"(1,x)",NULL}'),
+    (8, -0.0, -0.0, '[0:1][1:2]={{1,2},{3,4}}', '{{a,b},{NULL,c}}', '-infinity', '0', '\xff', -92233720368547758.08,
+     'pg_catalog.pg_type', '{NULL}'),
+    (9, 0.0, 0.0, '{{1,2},{3,4}}', '[0:0]={NULL}', '2024-01-01 00:00:00.000001+00', '1 day -00:00:01', '\x00', 92233720368547758.07,
+     NULL, '{"(1,)"}'),
+    (10, 'Infinity', 'Infinity', '{1,NULL}', '{NULL}', '1850-06-01 12:00:00+00', '-1 day +2 hours', '\x0001', 2.25,
+     '"Cur ""sor"" Pages"."Keys"', '{"(1,x)"}'),
+    (11, '-Infinity', '-Infinity', '[0:1]={1,NULL}', '{"NULL"}', '2024-06-01 00:00:00.123456+02', '00:00:00.000001', '\x5c', 0.01,
+     '"Cur ""sor"" Pages"."Pairs"', '[0:0]={"(1,x)"}'),
+    (12, 'NaN', 'NaN', '{1,2}', '{a,NULL}', '2024-01-01 00:00:00.000002+00', '1 year -1 mons', '\x27', 1.5,
+     'pg_catalog.pg_class', '{"(,)"}'),
+    (13, 0.1, 0.1, '[0:1]={1,2}', '[0:1]={a,NULL}', '2024-01-01 00:00:00.000001+00', '-1 day -2 hours', '\x00', -1.5,
+     '"Cur ""sor"" Pages"."Values"', '{"(2,\"a b\")","(,x)"}');
+-- a domain (over float8, with a constraint the rows break added NOT VALID),
+-- a range and a composite: the settings of their base type, subtype, fields
+CREATE DOMAIN "Cur ""sor"" Pages"."Positive it's" AS float8 CHECK (VALUE > 0);
+CREATE TYPE "Cur ""sor"" Pages"."Reading" AS ("at" timestamptz, "v" float8, "iv" interval);
+ALTER TABLE "Cur ""sor"" Pages"."Values" ADD COLUMN "Dom" "Cur ""sor"" Pages"."Positive it's",
+    ADD COLUMN "Rng" tstzrange, ADD COLUMN "Reading" "Cur ""sor"" Pages"."Reading";
+UPDATE "Cur ""sor"" Pages"."Values"
+   SET "Dom" = (ARRAY[0.1, 0.30000000000000004, 0.3, 1.0 / 3, 150, 1e-300, NULL, 0.1, 2.0 / 3, 150.5, 0.3, NULL, 1e300])["Id"],
+       "Rng" = CASE WHEN "Id" % 5 = 0 THEN NULL ELSE tstzrange(LEAST("at", "at" + "iv"), GREATEST("at", "at" + "iv"), CASE WHEN "Id" % 2 = 0 THEN '[)' ELSE '(]' END) END,
+       "Reading" = CASE WHEN "Id" % 6 = 0 THEN NULL ELSE ROW("at", "Mixed Case", "iv")::"Cur ""sor"" Pages"."Reading" END;
+ALTER DOMAIN "Cur ""sor"" Pages"."Positive it's" ADD CONSTRAINT "Small" CHECK (VALUE < 100) NOT VALID;
+SELECT orm_ext.model_register('"Cur ""sor"" Pages"."Values"', '{"name": "vals"}');
+
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Mixed Case'], 1, $1)$$, 'Id',
+                       '[{"extra_float_digits": "0"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Mixed Case", "Id"$$),
+          'float8 ascending under extra_float_digits 0, pages of 1: 0.3 and 0.30000000000000004 each once');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Mixed Case desc'], 2, $1)$$, 'Id',
+                       '[{"extra_float_digits": "-15"}, {"extra_float_digits": "0"}, {"extra_float_digits": "3"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Mixed Case" DESC, "Id"$$),
+          'float8 descending, pages of 2, extra_float_digits changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['f4'], 1, $1)$$, 'Id',
+                       '[{"extra_float_digits": "0"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "f4", "Id"$$),
+          'float4 ascending under extra_float_digits 0: 0.1 and 0.100000009 each once');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Arr'], 1, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Arr", "Id"$$),
+          'an integer array ascending, pages of 1: arrays that differ only in their bounds each once');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Arr desc'], 2, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Arr" DESC, "Id"$$),
+          'descending, pages of 2');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['T arr', 'Arr desc'], 1, $1)$$, 'Id',
+                       '[{"array_nulls": "off"}, {"array_nulls": "on"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "T arr", "Arr" DESC, "Id"$$),
+          'a text array with NULL and "NULL" elements and other bounds, array_nulls changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['P desc'], 1, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "P" DESC, "Id"$$),
+          'an array of a composite type with NULL fields and elements, descending');
+
+-- the session's settings differ from page to page
+CREATE TEMP TABLE styles AS SELECT '[
+    {"DateStyle": "SQL, DMY", "TimeZone": "Asia/Kolkata", "IntervalStyle": "sql_standard", "bytea_output": "escape",
+     "extra_float_digits": "0", "lc_monetary": "C.UTF-8", "search_path": "\"Cur \"\"sor\"\" Pages\", public"},
+    {"DateStyle": "German", "TimeZone": "America/St_Johns", "IntervalStyle": "iso_8601", "bytea_output": "hex",
+     "extra_float_digits": "-15", "lc_monetary": "C", "search_path": "public"},
+    {"DateStyle": "Postgres, MDY", "TimeZone": "Europe/Amsterdam", "IntervalStyle": "postgres_verbose",
+     "bytea_output": "escape", "extra_float_digits": "3", "lc_monetary": "POSIX", "search_path": "pg_catalog"},
+    {"DateStyle": "ISO, YMD", "TimeZone": "UTC", "IntervalStyle": "postgres", "bytea_output": "hex",
+     "extra_float_digits": "1", "lc_monetary": "C", "search_path": "public, \"Cur \"\"sor\"\" Pages\""}]'::jsonb AS s;
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['at'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "at", "Id"$$),
+          'timestamptz with microseconds, a local mean time offset and BC, DateStyle and TimeZone changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['iv desc'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "iv" DESC, "Id"$$),
+          'interval with mixed signs, IntervalStyle changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['iv'], 1, $1)$$, 'Id',
+                       '[{"IntervalStyle": "sql_standard"}, {"IntervalStyle": "postgres"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "iv", "Id"$$),
+          'interval, IntervalStyle sql_standard (a leading minus applies to every field) and postgres in turn');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['b'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "b", "Id"$$),
+          'bytea, bytea_output changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['m desc'], 2, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "m" DESC, "Id"$$),
+          'money, its extremes too, lc_monetary changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Rel'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Rel", "Id"$$),
+          'regclass, search_path changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Dom'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Dom", "Id"$$),
+          'a domain over float8, with rows its NOT VALID constraint rejects, extra_float_digits changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Rng desc'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Rng" DESC, "Id"$$),
+          'a tstzrange, descending, DateStyle and TimeZone changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Reading'], 1, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Reading", "Id"$$),
+          'a composite of timestamptz, float8 and interval, every setting changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".vals_page('{}', ARRAY['Mixed Case', 'iv', 'at desc'], 1, $1)$$, 'Id',
+                       (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "Mixed Case", "iv", "at" DESC, "Id"$$),
+          'float8, interval and timestamptz together, every setting changing between pages');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".keys_fetch_many('{}', '{}', 1, $1)$$, 'Id', '[{"extra_float_digits": "0"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Keys" ORDER BY "K", "F"$$),
+          '_fetch_many by a jsonb and float8 key, pages of 1, extra_float_digits 0: 0.3 and 0.30000000000000004 each once');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".keys_fetch_many('{}', '{}', 2, $1)$$, 'Id', (SELECT s FROM styles)),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Keys" ORDER BY "K", "F"$$),
+          '_fetch_many by a float8 key, every setting changing between pages');
+SET LOCAL extra_float_digits = 0;
+SET LOCAL IntervalStyle = sql_standard;
+SELECT is(pg_temp.ids(format($$SELECT * FROM "Cur ""sor"" Pages".vals_list('{}', ARRAY['iv', 'Mixed Case'], 3, %L)$$,
+                             "Cur ""sor"" Pages".vals_page('{}', ARRAY['iv', 'Mixed Case'], 2) ->> 'next_cursor')),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Values" ORDER BY "iv", "Mixed Case", "Id" OFFSET 2 LIMIT 3$$),
+          '_list after a cursor made under extra_float_digits 0 and IntervalStyle sql_standard: the rows after the page');
+RESET extra_float_digits;
+RESET IntervalStyle;
+-- a column's type changes under the statements kept for its shapes
+CREATE TABLE "Cur ""sor"" Pages"."Retyped" ("Id" integer PRIMARY KEY, "n" integer);
+INSERT INTO "Cur ""sor"" Pages"."Retyped" SELECT g, g % 3 FROM generate_series(1, 6) g;
+SELECT orm_ext.model_register('"Cur ""sor"" Pages"."Retyped"', '{"name": "retyped"}');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".retyped_page('{}', ARRAY['n'], 1, $1)$$, 'Id'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Retyped" ORDER BY "n", "Id"$$),
+          'an integer column: every row once');
+ALTER TABLE "Cur ""sor"" Pages"."Retyped" ALTER COLUMN "n" TYPE float8;
+UPDATE "Cur ""sor"" Pages"."Retyped" SET "n" = CASE WHEN "Id" % 2 = 0 THEN 0.3 ELSE 0.30000000000000004 END;
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".retyped_page('{}', ARRAY['n'], 1, $1)$$, 'Id', '[{"extra_float_digits": "0"}]'),
+          pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Retyped" ORDER BY "n", "Id"$$),
+          'the same column made float8: exact under extra_float_digits 0');
+
+SELECT is(pg_temp.cursor_doc("Cur ""sor"" Pages".vals_page('{"Id": {"in": [1, 13]}}', ARRAY['Arr', 'Mixed Case', 'iv'], 1)
+                            ->> 'next_cursor') -> 'k',
+          '["[0:1]={1,2}", "0.1", "-1 days -02:00:00", "13"]',
+          'the cursor holds an array with its bounds, a float with all its digits, an interval in the postgres style');
 
 -------------------------------------------------------------------------------
 -- forged and garbled cursors: 22023

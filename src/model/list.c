@@ -97,6 +97,8 @@ typedef struct ModelListEntry
 	int			nparams;
 	ModelListParam *params;
 	Jsonb	   *order_key;		/* [[column, descending], ...] */
+	int			cursor_settings;	/* what its cursor values' text depends
+									 * on (ModelCursorSettings) */
 	int			running;		/* calls running plan, on the stack */
 } ModelListEntry;
 
@@ -350,7 +352,7 @@ static char *
 ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 			   int32 page_size, text *after, int32 extra,
 			   Oid *relid, int *nparams, ModelListParam **params,
-			   Jsonb **order_key, MemoryContext cxt)
+			   Jsonb **order_key, int *cursor_settings, MemoryContext cxt)
 {
 	Oid			argtypes[6] = {JSONBOID, JSONBOID, TEXTARRAYOID, INT4OID,
 	TEXTOID, INT4OID};
@@ -399,6 +401,7 @@ ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 
 	*params = MemoryContextAllocZero(cxt, sizeof(ModelListParam) *
 									 Max(1, JB_ROOT_COUNT(list)));
+	*cursor_settings = 0;
 	it = JsonbIteratorInit(&list->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -443,6 +446,8 @@ ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 			p->typid = TEXTOID;
 		else
 			(void) ModelColumn(*relid, p->colname, &p->typid);
+		if (p->from_cursor)
+			*cursor_settings |= ModelCursorSettings(p->typid);
 	}
 	*nparams = n;
 	return sql;
@@ -704,7 +709,8 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		memset(&local, 0, sizeof(local));
 		sql = ModelListBuild(meta, filter, order_by, page_size, after, extra,
 							 &local.relid, &local.nparams, &local.params,
-							 &local.order_key, CurrentMemoryContext);
+							 &local.order_key, &local.cursor_settings,
+							 CurrentMemoryContext);
 		argtypes = palloc(sizeof(Oid) * Max(1, local.nparams));
 		for (int i = 0; i < local.nparams; i++)
 			argtypes[i] = local.params[i].typid;
@@ -773,12 +779,16 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 
 	/*
 	 * The values: the filter's first, then the cursor's (never null: a null
-	 * one is not a parameter).
+	 * one is not a parameter), read under the cursor's settings.
 	 */
 	values = palloc(sizeof(Datum) * Max(1, entry->nparams));
 	nulls = palloc(Max(1, entry->nparams));
 	for (int pass = 0; pass < 2; pass++)
 	{
+		int			nestlevel = -1;
+
+		if (pass == 1 && vals != NULL)
+			nestlevel = ModelCursorSettingsPush(entry->cursor_settings);
 		for (int i = 0; i < entry->nparams; i++)
 		{
 			ModelListParam *p = &entry->params[i];
@@ -796,6 +806,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 				values[i] = ModelListConvertCursor(p, v, entry->relname, meta);
 			nulls[i] = isnull ? 'n' : ' ';
 		}
+		ModelCursorSettingsPop(nestlevel);
 	}
 
 	if (entry == local_entry)
@@ -891,9 +902,11 @@ orm_ext_model_list_rows(PG_FUNCTION_ARGS)
  *		{"k": [value, ...], "o": order_key}
  *
  * where each value is the row's value of an order column as its type's text
- * output, or null for SQL NULL.  The text gives back the very value it was
- * made from, which JSON would not: a jsonb null would read as SQL NULL, an
- * array without its bounds, and a composite or hstore value not at all.
+ * output under the cursor's settings (those the columns' types depend on:
+ * ModelCursorSettings), or null for SQL NULL.  The text gives back the very
+ * value it was made from, which JSON would not: a jsonb null would read as
+ * SQL NULL, a float as a number of fewer digits, an array without its
+ * bounds, and a composite or hstore value not at all.
  */
 static text *
 ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
@@ -909,6 +922,8 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 	JsonbIterator *it;
 	JsonbIteratorToken tok;
 	Jsonb	   *cur;
+	int			settings = 0;
+	int			nestlevel;
 	char	   *json;
 	char	   *enc;
 	char	   *out;
@@ -951,6 +966,8 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 				 col->val.string.len, col->val.string.val);
 		cols[ncols++] = att;
 	}
+	for (int i = 0; i < ncols; i++)
+		settings |= ModelCursorSettings(cols[i]->atttypid);
 
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	jv.type = jbvString;
@@ -958,6 +975,7 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 	jv.val.string.len = 1;
 	pushJsonbValue(&state, WJB_KEY, &jv);
 	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	nestlevel = ModelCursorSettingsPush(settings);
 	for (int i = 0; i < ncols; i++)
 	{
 		bool		isnull;
@@ -977,6 +995,7 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 		}
 		pushJsonbValue(&state, WJB_ELEM, &jv);
 	}
+	ModelCursorSettingsPop(nestlevel);
 	pushJsonbValue(&state, WJB_END_ARRAY, NULL);
 	ReleaseTupleDesc(tupdesc);
 	jv.type = jbvString;

@@ -14,14 +14,17 @@
 
 #include "access/htup_details.h"
 #include "access/stratnum.h"
+#include "access/transam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -382,11 +385,174 @@ ModelLikeOperator(Oid typid, const char *op)
 }
 
 /*
+ * The settings under which a cursor's values are written as text and read
+ * back: those that change how a value of an orderable type prints (a float
+ * loses digits with extra_float_digits below 1, a timestamptz prints a zone
+ * abbreviation that may read back as another zone in the SQL and Postgres
+ * DateStyles, an interval prints per IntervalStyle, money per lc_monetary,
+ * a regclass per search_path) or reads (array_nulls).  Under them a value
+ * reads back as itself whatever the session's settings were when its cursor
+ * was made and are when it is used.  Each is pinned only for the types that
+ * depend on it (ModelCursorSettings), so that an order of integers and
+ * strings costs nothing.
+ */
+enum
+{
+	MCS_DATESTYLE,
+	MCS_TIMEZONE,
+	MCS_INTERVALSTYLE,
+	MCS_FLOAT_DIGITS,
+	MCS_BYTEA_OUTPUT,
+	MCS_MONETARY,
+	MCS_ARRAY_NULLS,
+	MCS_SEARCH_PATH,
+	MCS_COUNT
+};
+
+#define MCS(setting)	(1 << (setting))
+#define MCS_ALL			(MCS(MCS_COUNT) - 1)
+
+static const char *const ModelCursorSettingValues[MCS_COUNT][2] = {
+	[MCS_DATESTYLE] = {"DateStyle", "ISO, YMD"},
+	[MCS_TIMEZONE] = {"TimeZone", "UTC"},
+	[MCS_INTERVALSTYLE] = {"IntervalStyle", "postgres"},
+	[MCS_FLOAT_DIGITS] = {"extra_float_digits", "1"},
+	[MCS_BYTEA_OUTPUT] = {"bytea_output", "hex"},
+	[MCS_MONETARY] = {"lc_monetary", "C"},
+	[MCS_ARRAY_NULLS] = {"array_nulls", "on"},
+	[MCS_SEARCH_PATH] = {"search_path", "pg_catalog, pg_temp"},
+};
+
+/*
+ * The settings (a mask of MCS bits) that the text of a value of type typid
+ * depends on: those of its base type, its elements, fields or subtype.  A
+ * type whose input or output function is not built in may depend on any.
+ */
+int
+ModelCursorSettings(Oid typid)
+{
+	Oid			elemtype;
+	Oid			typinput;
+	Oid			typoutput;
+	Oid			typioparam;
+	bool		isvarlena;
+	int			result = 0;
+
+	check_stack_depth();
+	typid = getBaseType(typid);
+	switch (typid)
+	{
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return MCS(MCS_FLOAT_DIGITS);
+		case DATEOID:
+		case TIMEOID:
+		case TIMETZOID:
+		case TIMESTAMPOID:
+			return MCS(MCS_DATESTYLE);
+		case TIMESTAMPTZOID:
+			return MCS(MCS_DATESTYLE) | MCS(MCS_TIMEZONE);
+		case INTERVALOID:
+			return MCS(MCS_INTERVALSTYLE);
+		case BYTEAOID:
+			return MCS(MCS_BYTEA_OUTPUT);
+		case CASHOID:
+			return MCS(MCS_MONETARY);
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+		case REGOPEROID:
+		case REGOPERATOROID:
+		case REGCLASSOID:
+		case REGTYPEOID:
+		case REGCOLLATIONOID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGNAMESPACEOID:
+		case REGROLEOID:
+			return MCS(MCS_SEARCH_PATH);
+	}
+
+	elemtype = get_element_type(typid);
+	if (OidIsValid(elemtype))
+		return MCS(MCS_ARRAY_NULLS) | ModelCursorSettings(elemtype);
+
+	switch (get_typtype(typid))
+	{
+		case TYPTYPE_COMPOSITE:
+			{
+				TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, -1);
+
+				for (int i = 0; i < tupdesc->natts; i++)
+				{
+					Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+					if (!att->attisdropped)
+						result |= ModelCursorSettings(att->atttypid);
+				}
+				ReleaseTupleDesc(tupdesc);
+				return result;
+			}
+		case TYPTYPE_RANGE:
+			return ModelCursorSettings(get_range_subtype(typid));
+#if PG_VERSION_NUM >= 140000
+		case TYPTYPE_MULTIRANGE:
+			return ModelCursorSettings(get_multirange_range(typid));
+#endif
+		case TYPTYPE_ENUM:
+			return 0;
+		case TYPTYPE_BASE:
+			getTypeInputInfo(typid, &typinput, &typioparam);
+			getTypeOutputInfo(typid, &typoutput, &isvarlena);
+			if (typinput < FirstNormalObjectId && typoutput < FirstNormalObjectId)
+				return 0;
+			return MCS_ALL;
+		default:
+			return MCS_ALL;
+	}
+}
+
+/*
+ * Pin the cursor's value of each setting in the mask "settings" (see
+ * ModelCursorSettings) that the session has otherwise, until
+ * ModelCursorSettingsPop() with the level returned; an error unwinds them.
+ */
+int
+ModelCursorSettingsPush(int settings)
+{
+	int			nestlevel = -1;
+
+	for (int i = 0; i < MCS_COUNT; i++)
+	{
+		const char *name = ModelCursorSettingValues[i][0];
+		const char *value = ModelCursorSettingValues[i][1];
+		const char *current;
+
+		if ((settings & MCS(i)) == 0)
+			continue;
+		current = GetConfigOption(name, false, false);
+		if (current != NULL && strcmp(current, value) == 0)
+			continue;
+		if (nestlevel < 0)
+			nestlevel = NewGUCNestLevel();
+		(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, ERROR, false);
+	}
+	return nestlevel;
+}
+
+void
+ModelCursorSettingsPop(int nestlevel)
+{
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
+}
+
+/*
  * A cursor's value of a column of type typid: its text read as a value of
- * the type's base type.  A domain's checks are left out: the value is only
- * a bound to compare the column with, and a row that a constraint added NOT
- * VALID rejects still ends a page.  Errors name the column, as
- * ModelInputValue()'s.
+ * the type's base type, under the cursor's settings, which the caller has
+ * pinned.  A domain's checks are left out: the value is only a bound to
+ * compare the column with, and a row that a constraint added NOT VALID
+ * rejects still ends a page.  Errors name the column, as ModelInputValue()'s.
  */
 Datum
 ModelCursorValue(char *text, Oid typid, const char *colname,
@@ -399,7 +565,7 @@ ModelCursorValue(char *text, Oid typid, const char *colname,
  * orm_ext.model_cursor_value(value text, proto anyelement) returns anyelement
  *
  * A cursor's value, as model_cursor_literal() writes it into a list's SQL:
- * the text read as a value of proto's type.
+ * the text read as a value of proto's type under the cursor's settings.
  */
 Datum
 orm_ext_model_cursor_value(PG_FUNCTION_ARGS)
@@ -407,14 +573,19 @@ orm_ext_model_cursor_value(PG_FUNCTION_ARGS)
 	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	Oid			typinput;
 	Oid			typioparam;
+	int			nestlevel;
+	Datum		result;
 
 	if (!OidIsValid(typid))
 		elog(ERROR, "model_cursor_value: could not determine the type of proto");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	getTypeInputInfo(typid, &typinput, &typioparam);
-	PG_RETURN_DATUM(OidInputFunctionCall(typinput, text_to_cstring(PG_GETARG_TEXT_PP(0)),
-										 typioparam, -1));
+	nestlevel = ModelCursorSettingsPush(ModelCursorSettings(typid));
+	result = OidInputFunctionCall(typinput, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								  typioparam, -1);
+	ModelCursorSettingsPop(nestlevel);
+	PG_RETURN_DATUM(result);
 }
 
 /*
@@ -423,6 +594,8 @@ orm_ext_model_cursor_value(PG_FUNCTION_ARGS)
  * A cursor's value of the column, checked as ModelCursorValue() reads it
  * (a bad one raises its SQLSTATE naming the column), as an expression for
  * dynamic SQL: orm_ext.model_cursor_value('1.5', NULL::double precision).
+ * The text is read again when the SQL runs, under the same settings, so it
+ * is the same value whatever the session's settings are then.
  */
 Datum
 orm_ext_model_cursor_literal(PG_FUNCTION_ARGS)
@@ -431,6 +604,7 @@ orm_ext_model_cursor_literal(PG_FUNCTION_ARGS)
 	Name		colname;
 	Oid			typid;
 	char	   *value;
+	int			nestlevel;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -443,8 +617,10 @@ orm_ext_model_cursor_literal(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("NULL::%s",
 												  format_type_be_qualified(getBaseType(typid)))));
 	value = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	nestlevel = ModelCursorSettingsPush(ModelCursorSettings(typid));
 	(void) ModelCursorValue(value, typid, NameStr(*colname),
 							OrmExtQualifiedRelid(relid));
+	ModelCursorSettingsPop(nestlevel);
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("orm_ext.model_cursor_value(%s, NULL::%s)",
 											  quote_literal_cstr(value),
 											  format_type_be_qualified(getBaseType(typid)))));

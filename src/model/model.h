@@ -22,6 +22,9 @@ extern char *ModelJsonText(Jsonb *jb, Oid typid, const char *colname,
 						   const char *relname);
 extern Datum ModelInputValue(char *text, Oid typid, const char *colname,
 							 const char *relname);
+extern int	ModelCursorSettings(Oid typid);
+extern int	ModelCursorSettingsPush(int settings);
+extern void ModelCursorSettingsPop(int nestlevel);
 extern Datum ModelCursorValue(char *text, Oid typid, const char *colname,
 							  const char *relname);
 extern SPIPlanPtr ModelPrepare(const char *query, int nargs, Oid *argtypes);

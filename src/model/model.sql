@@ -85,7 +85,7 @@ RETURNS anyelement
 AS 'MODULE_PATHNAME', 'orm_ext_model_cursor_value'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION orm_ext.model_cursor_value(pg_catalog.text, anyelement) IS
-    'a value of a _page cursor: the text read as a value of proto''s type';
+    'a value of a _page cursor: the text read as a value of proto''s type under the settings the cursor was written with (DateStyle ISO, extra_float_digits 1, ...), whatever the session''s';
 
 CREATE FUNCTION orm_ext.model_cursor_literal(tbl pg_catalog.regclass, col pg_catalog.name, value pg_catalog.text)
 RETURNS pg_catalog.text
