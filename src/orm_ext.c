@@ -13,6 +13,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -89,4 +90,35 @@ OrmExtQualifiedRelid(Oid relid)
 		return NULL;
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 									  relname);
+}
+
+/*
+ * The functions OrmExtOnRelcacheInvalidate() registered, called by the one
+ * relcache callback orm_ext registers with the server.
+ */
+#define ORM_EXT_MAX_RELCACHE_FUNCTIONS 8
+
+static OrmExtRelcacheFunction RelcacheFunctions[ORM_EXT_MAX_RELCACHE_FUNCTIONS];
+static int	NumRelcacheFunctions = 0;
+
+static void
+OrmExtRelcacheCallback(Datum arg, Oid relid)
+{
+	for (int i = 0; i < NumRelcacheFunctions; i++)
+		RelcacheFunctions[i] (relid);
+}
+
+/*
+ * Have func called with the relation's OID whenever a relcache entry is
+ * invalidated, or with InvalidOid when all are.  Call it once per function
+ * and backend.
+ */
+void
+OrmExtOnRelcacheInvalidate(OrmExtRelcacheFunction func)
+{
+	if (NumRelcacheFunctions >= ORM_EXT_MAX_RELCACHE_FUNCTIONS)
+		elog(ERROR, "orm_ext: too many relcache invalidation functions");
+	if (NumRelcacheFunctions == 0)
+		CacheRegisterRelcacheCallback(OrmExtRelcacheCallback, (Datum) 0);
+	RelcacheFunctions[NumRelcacheFunctions++] = func;
 }

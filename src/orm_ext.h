@@ -29,4 +29,12 @@ extern int	orm_ext_debug_clock_offset_ms;
 extern char *OrmExtQualifiedRelationName(Relation rel);
 extern char *OrmExtQualifiedRelid(Oid relid);
 
+/*
+ * orm_ext.c: one relcache invalidation callback for all of orm_ext's caches
+ * (the server has room for few per backend), calling each function
+ * registered here in turn.
+ */
+typedef void (*OrmExtRelcacheFunction) (Oid relid);
+extern void OrmExtOnRelcacheInvalidate(OrmExtRelcacheFunction func);
+
 #endif							/* ORM_EXT_H */

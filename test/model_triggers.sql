@@ -5,7 +5,7 @@
 -- 42804, 0A000).  Roles made here start with tap_mtrg and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(77);
+SELECT plan(81);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -267,8 +267,50 @@ SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET id = 50 WHERE id = 5$$
           'an UPDATE changing the key within its partition');
 SELECT results_eq($$SELECT tableoid::regclass::text, "Made At", gone FROM "Moved ""Rows""" WHERE id = 50$$,
                   $$VALUES ('"Moved us low"', now(), NULL::timestamptz)$$, 'stays, as before');
--- a partition moved to a tree partitioned by another column: the columns its
--- constraint reads are looked up again
+-- triggers that run SQL between (each advances the command counter), one
+-- firing after timestamps() and soft_delete() that sets the partition key,
+-- and a BEFORE DELETE trigger that writes before soft_delete() does
+CREATE TABLE moved_audit (n int);
+CREATE FUNCTION pg_temp.moved_chk() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM moved_audit LIMIT 1;
+    BEGIN
+        INSERT INTO moved_audit VALUES (1);
+    EXCEPTION WHEN OTHERS THEN
+        NULL;
+    END;
+    RETURN NEW;
+END $$;
+CREATE FUNCTION pg_temp.moved_route() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.id BETWEEN 200 AND 299 THEN
+        NEW."Region Of" := 'eu';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE FUNCTION pg_temp.moved_audit_del() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO moved_audit VALUES (2);
+    RETURN OLD;
+END $$;
+CREATE TRIGGER zz_chk BEFORE UPDATE ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION pg_temp.moved_chk();
+CREATE TRIGGER zz_route BEFORE UPDATE ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION pg_temp.moved_route();
+CREATE TRIGGER aa_audit BEFORE DELETE ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION pg_temp.moved_audit_del();
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET id = 201 WHERE id = 102$$), 1::bigint,
+          'a move whose partition key a later trigger sets, with triggers running SQL around it');
+SELECT results_eq($$SELECT tableoid::regclass::text, "Made At", gone FROM "Moved ""Rows""" WHERE id = 201$$,
+                  $$VALUES ('"Moved eu"', '2000-01-02 00:00+00'::timestamptz, NULL::timestamptz)$$,
+                  'the row moved, kept its created_at, and was not marked deleted');
+SELECT is(pg_temp.row_count($$DELETE FROM "Moved ""Rows""" WHERE id = 201$$), 0::bigint,
+          'a DELETE with those triggers still deletes nothing');
+SELECT results_eq($$SELECT gone = now(), (SELECT count(*) FROM moved_audit WHERE n = 2) > 0
+                      FROM "Moved ""Rows""" WHERE id = 201$$,
+                  $$VALUES (true, true)$$, 'and marks the row');
+DROP TRIGGER zz_chk ON "Moved ""Rows""";
+DROP TRIGGER zz_route ON "Moved ""Rows""";
+DROP TRIGGER aa_audit ON "Moved ""Rows""";
+-- a partition moved to a tree partitioned by another column: its tree's top
+-- is looked up again
 CREATE TABLE "Moved by id" (id int, "Region Of" text, "Made At" timestamptz, changed timestamptz, gone timestamptz)
     PARTITION BY RANGE (id);
 CREATE TABLE "Moved by id high" PARTITION OF "Moved by id" FOR VALUES FROM (1000) TO (MAXVALUE);

@@ -51,7 +51,7 @@ static HTAB *LedgerConfigHash = NULL;
 static uint64 LedgerConfigInvalidations = 0;
 
 static void
-LedgerConfigInvalidate(Datum arg, Oid relid)
+LedgerConfigInvalidate(Oid relid)
 {
 	HASH_SEQ_STATUS status;
 	LedgerConfig *cfg;
@@ -74,7 +74,7 @@ LedgerConfigInvalidate(Datum arg, Oid relid)
 void
 LedgerConfigInit(void)
 {
-	CacheRegisterRelcacheCallback(LedgerConfigInvalidate, (Datum) 0);
+	OrmExtOnRelcacheInvalidate(LedgerConfigInvalidate);
 }
 
 static void

@@ -759,7 +759,7 @@ ModelFetchInvalidate(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 static void
-ModelFetchRelInvalidate(Datum arg, Oid relid)
+ModelFetchRelInvalidate(Oid relid)
 {
 	ModelFetchStale = true;
 	ModelFetchGeneration++;
@@ -773,7 +773,7 @@ ModelFetchReset(void)
 	if (!ModelFetchCallbacks)
 	{
 		CacheRegisterSyscacheCallback(PROCOID, ModelFetchInvalidate, (Datum) 0);
-		CacheRegisterRelcacheCallback(ModelFetchRelInvalidate, (Datum) 0);
+		OrmExtOnRelcacheInvalidate(ModelFetchRelInvalidate);
 		ModelFetchCallbacks = true;
 	}
 	if (ModelFetchContext == NULL)

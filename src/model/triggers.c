@@ -9,8 +9,8 @@
  *					 for either column are ignored.
  *	  soft_delete()	 BEFORE DELETE: sets deleted_at on the row instead of
  *					 deleting it, and skips the delete.  Also fired by
- *					 UPDATE on a partitioned table, it lets a row an UPDATE
- *					 moves to another partition move.
+ *					 UPDATE, it lets a row an UPDATE moves to another
+ *					 partition move.
  *
  * The column names are the trigger arguments (defaults: created_at,
  * updated_at; deleted_at).
@@ -24,19 +24,16 @@
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
-#include "optimizer/optimizer.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/partcache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "orm_ext.h"
@@ -122,19 +119,30 @@ ModelNow(Oid typid)
  * DELETE or an INSERT of the client's.  timestamps() would then give the
  * moved row a new created_at, and soft_delete() would mark it deleted and
  * cancel the move.  Both see the UPDATE first, in their BEFORE UPDATE call
- * on the partition the row is in: when the new row fails that partition's
- * constraint there, the row is about to move, and the call notes it for the
- * DELETE or INSERT that follows in the same command.
+ * on the partition the row is in, and note every such row: the UPDATE of
+ * which statement, which row, and for timestamps() the two values it set.
+ * The DELETE (soft_delete()) or INSERT (timestamps()) call that follows in
+ * the same statement is the move when it is of that very row: the same
+ * partition and tuple for the DELETE, the same partition tree and the noted
+ * values for the INSERT.  Every row is noted, not only one whose new version
+ * fails its partition's constraint, because a BEFORE UPDATE trigger that
+ * fires later may still change the partition key.
+ *
+ * The statement is told by its snapshot's command id, which the statement
+ * keeps while triggers run SQL of their own (each such command advances the
+ * transaction's command counter, under a snapshot of its own), together with
+ * the transaction and the subtransaction.  A DELETE of the row in the same
+ * statement after an UPDATE of it that another trigger skipped (a
+ * data-modifying WITH) would be taken for the move; nothing else is.
  */
 typedef struct ModelMove
 {
 	bool		valid;
 	LocalTransactionId lxid;	/* the transaction, */
 	SubTransactionId subxid;	/* subtransaction */
-	CommandId	cid;			/* and command of the UPDATE */
-	Oid			relid;			/* soft_delete: the partition it leaves */
+	CommandId	cid;			/* and statement of the UPDATE */
+	Oid			relid;			/* the partition the row was in */
 	ItemPointerData tid;		/* soft_delete: the row there */
-	Oid			root;			/* timestamps: the partitioned table */
 	int64		created;		/* timestamps: created_at of the row */
 	bool		created_null;
 	int64		updated;		/* timestamps: updated_at the UPDATE set */
@@ -153,169 +161,109 @@ ModelLocalXid(void)
 #endif
 }
 
-/* Note the current command in move; the caller fills in the rest */
-static void
-ModelMoveNote(ModelMove *move)
-{
-	memset(move, 0, sizeof(ModelMove));
-	move->valid = true;
-	move->lxid = ModelLocalXid();
-	move->subxid = GetCurrentSubTransactionId();
-	move->cid = GetCurrentCommandId(false);
-}
-
-/* Whether move was noted by the current command */
+/* The command id of the running statement's snapshot */
 static bool
-ModelMoveCurrent(const ModelMove *move)
+ModelStatementCid(CommandId *cid)
 {
-	return move->valid &&
-		move->lxid == ModelLocalXid() &&
-		move->subxid == GetCurrentSubTransactionId() &&
-		move->cid == GetCurrentCommandId(false);
+	if (!ActiveSnapshotSet())
+		return false;
+	*cid = GetActiveSnapshot()->curcid;
+	return true;
 }
 
 /*
- * The columns each partition's constraint reads, by partition, for this
- * backend; an entry goes when its relation's relcache entry is invalidated
- * (ATTACH, DETACH and ALTER TABLE all do that).
+ * Note the UPDATE of a row of partition rel in move, for the statement that
+ * runs; the caller fills in the rest.  Returns false (nothing noted) outside
+ * a statement.
  */
-typedef struct ModelPartColumns
+static bool
+ModelMoveNote(ModelMove *move, Relation rel)
+{
+	CommandId	cid;
+
+	move->valid = false;
+	if (!ModelStatementCid(&cid))
+		return false;
+	move->valid = true;
+	move->lxid = ModelLocalXid();
+	move->subxid = GetCurrentSubTransactionId();
+	move->cid = cid;
+	move->relid = RelationGetRelid(rel);
+	return true;
+}
+
+/* Whether move was noted by the running statement */
+static bool
+ModelMoveCurrent(const ModelMove *move)
+{
+	CommandId	cid;
+
+	return move->valid &&
+		move->lxid == ModelLocalXid() &&
+		move->subxid == GetCurrentSubTransactionId() &&
+		ModelStatementCid(&cid) && move->cid == cid;
+}
+
+/*
+ * The partitioned table at the top of each partition's tree, by partition,
+ * for this backend; entries go when a relcache entry is invalidated (ATTACH
+ * and DETACH invalidate the partition's).
+ */
+typedef struct ModelPartRoot
 {
 	Oid			relid;			/* hash key */
-	Bitmapset  *attnos;			/* offset by FirstLowInvalidHeapAttributeNumber */
-} ModelPartColumns;
+	Oid			root;
+} ModelPartRoot;
 
-static HTAB *PartColumns = NULL;
+static HTAB *PartRoots = NULL;
 
 static void
-ModelPartColumnsInvalidate(Datum arg, Oid relid)
+ModelPartRootsInvalidate(Oid relid)
 {
 	HASH_SEQ_STATUS status;
-	ModelPartColumns *entry;
+	ModelPartRoot *entry;
 
-	if (PartColumns == NULL)
+	if (PartRoots == NULL)
 		return;
 	if (OidIsValid(relid))
 	{
-		entry = hash_search(PartColumns, &relid, HASH_FIND, NULL);
-		if (entry != NULL)
-		{
-			bms_free(entry->attnos);
-			hash_search(PartColumns, &relid, HASH_REMOVE, NULL);
-		}
+		hash_search(PartRoots, &relid, HASH_REMOVE, NULL);
 		return;
 	}
-	hash_seq_init(&status, PartColumns);
+	hash_seq_init(&status, PartRoots);
 	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		bms_free(entry->attnos);
-		hash_search(PartColumns, &entry->relid, HASH_REMOVE, NULL);
-	}
+		hash_search(PartRoots, &entry->relid, HASH_REMOVE, NULL);
 }
 
-/* The columns partition rel's constraint reads */
-static Bitmapset *
-ModelPartitionColumns(Relation rel)
+/* The partitioned table at the top of partition relid's tree */
+static Oid
+ModelPartitionRoot(Oid relid)
 {
-	Oid			relid = RelationGetRelid(rel);
-	ModelPartColumns *entry;
+	ModelPartRoot *entry;
+	List	   *ancestors;
+	Oid			root;
 	bool		found;
-	Bitmapset  *attnos = NULL;
-	MemoryContext old;
 
-	if (PartColumns == NULL)
+	if (PartRoots == NULL)
 	{
 		HASHCTL		ctl;
 
 		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(ModelPartColumns);
+		ctl.entrysize = sizeof(ModelPartRoot);
 		ctl.hcxt = CacheMemoryContext;
-		PartColumns = hash_create("orm_ext partition constraint columns", 16,
-								  &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		CacheRegisterRelcacheCallback(ModelPartColumnsInvalidate, (Datum) 0);
+		PartRoots = hash_create("orm_ext partition roots", 16, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		OrmExtOnRelcacheInvalidate(ModelPartRootsInvalidate);
 	}
-	entry = hash_search(PartColumns, &relid, HASH_FIND, NULL);
+	entry = hash_search(PartRoots, &relid, HASH_FIND, NULL);
 	if (entry != NULL)
-		return entry->attnos;
-
-	pull_varattnos((Node *) RelationGetPartitionQual(rel), 1, &attnos);
-	old = MemoryContextSwitchTo(CacheMemoryContext);
-	attnos = bms_copy(attnos);
-	MemoryContextSwitchTo(old);
-	entry = hash_search(PartColumns, &relid, HASH_ENTER, &found);
-	entry->attnos = attnos;
-	return attnos;
-}
-
-/*
- * Whether newtuple, the new version of a row of partition rel, fails rel's
- * partition constraint (which includes its ancestors'), so that the UPDATE
- * moves it to another partition.  Only a change to a column the constraint
- * reads can do that, so the constraint is evaluated only then.
- */
-static bool
-ModelRowMoves(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
-{
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	List	   *qual;
-	Bitmapset  *attnos;
-	int			i = -1;
-	bool		changed = false;
-	EState	   *estate;
-	ExprState  *check;
-	ExprContext *econtext;
-	TupleTableSlot *slot;
-	bool		fits;
-
-	if (!rel->rd_rel->relispartition)
-		return false;
-	attnos = ModelPartitionColumns(rel);
-	while ((i = bms_next_member(attnos, i)) >= 0)
-	{
-		AttrNumber	attnum = i + FirstLowInvalidHeapAttributeNumber;
-		Form_pg_attribute att;
-		bool		oldnull;
-		bool		newnull;
-		Datum		oldval;
-		Datum		newval;
-
-		if (attnum <= 0)
-			continue;
-		att = TupleDescAttr(tupdesc, attnum - 1);
-		oldval = heap_getattr(oldtuple, attnum, tupdesc, &oldnull);
-		newval = heap_getattr(newtuple, attnum, tupdesc, &newnull);
-		if (oldnull != newnull ||
-			(!oldnull && !datumIsEqual(oldval, newval, att->attbyval, att->attlen)))
-		{
-			changed = true;
-			break;
-		}
-	}
-	if (!changed)
-		return false;
-
-	qual = RelationGetPartitionQual(rel);
-	if (qual == NIL)
-		return false;
-	estate = CreateExecutorState();
-	check = ExecPrepareCheck(qual, estate);
-	econtext = GetPerTupleExprContext(estate);
-	slot = MakeSingleTupleTableSlot(tupdesc, &TTSOpsHeapTuple);
-	ExecStoreHeapTuple(newtuple, slot, false);
-	econtext->ecxt_scantuple = slot;
-	fits = ExecCheck(check, econtext);
-	ExecDropSingleTupleTableSlot(slot);
-	FreeExecutorState(estate);
-	return !fits;
-}
-
-/* The partitioned table at the top of partition rel's tree */
-static Oid
-ModelPartitionRoot(Relation rel)
-{
-	List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
-
-	return ancestors == NIL ? InvalidOid : llast_oid(ancestors);
+		return entry->root;
+	ancestors = get_partition_ancestors(relid);
+	root = ancestors == NIL ? InvalidOid : llast_oid(ancestors);
+	list_free(ancestors);
+	entry = hash_search(PartRoots, &relid, HASH_ENTER, &found);
+	entry->root = root;
+	return root;
 }
 
 /*
@@ -383,7 +331,9 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 			 * The row an UPDATE of this command is moving here, as that
 			 * UPDATE left it: it keeps its created_at.
 			 */
-			if (TimestampsMove.root == ModelPartitionRoot(rel) &&
+			if (TimestampsMove.relid != RelationGetRelid(rel) &&
+				ModelPartitionRoot(TimestampsMove.relid) ==
+				ModelPartitionRoot(RelationGetRelid(rel)) &&
 				cnull == TimestampsMove.created_null &&
 				(cnull || DatumGetInt64(c) == TimestampsMove.created) &&
 				!unull && DatumGetInt64(u) == TimestampsMove.updated)
@@ -413,10 +363,9 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 	newtuple = heap_modify_tuple_by_cols(newtuple, RelationGetDescr(rel),
 										 2, attnums, values, nulls);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
-		ModelRowMoves(rel, trigdata->tg_trigtuple, newtuple))
+		rel->rd_rel->relispartition &&
+		ModelMoveNote(&TimestampsMove, rel))
 	{
-		ModelMoveNote(&TimestampsMove);
-		TimestampsMove.root = ModelPartitionRoot(rel);
 		TimestampsMove.created_null = nulls[0];
 		TimestampsMove.created = nulls[0] ? 0 : DatumGetInt64(values[0]);
 		TimestampsMove.updated = DatumGetInt64(values[1]);
@@ -493,17 +442,14 @@ orm_ext_soft_delete(PG_FUNCTION_ARGS)
 				 errtable(rel)));
 
 	/*
-	 * Fired by UPDATE, it only notes a row about to move to another
-	 * partition, so that the DELETE that moves it is let through.
+	 * Fired by UPDATE, it only notes the row (see "Row movement" above), so
+	 * that the DELETE that moves it, if the UPDATE moves it, is let through.
 	 */
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
-		if (ModelRowMoves(rel, trigdata->tg_trigtuple, trigdata->tg_newtuple))
-		{
-			ModelMoveNote(&SoftDeleteMove);
-			SoftDeleteMove.relid = RelationGetRelid(rel);
+		if (rel->rd_rel->relispartition &&
+			ModelMoveNote(&SoftDeleteMove, rel))
 			SoftDeleteMove.tid = trigdata->tg_trigtuple->t_self;
-		}
 		return PointerGetDatum(trigdata->tg_newtuple);
 	}
 	if (ModelMoveCurrent(&SoftDeleteMove) &&
