@@ -135,24 +135,38 @@ BEGIN
                                    CASE WHEN wanted.bypass THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END);
             END IF;
             -- a role row level security applies to must not be able to
-            -- become one it does not apply to (SET ROLE app_admin)
+            -- become one it does not apply to (SET ROLE app_admin), nor
+            -- one that can grant itself such a role (CREATEROLE), nor
+            -- have CREATEROLE itself
+            IF NOT wanted.bypass AND (SELECT r.rolcreaterole FROM pg_catalog.pg_roles r
+                                       WHERE r.rolname = wanted.name) THEN
+                RAISE EXCEPTION 'role "%" exists with the wrong attributes', wanted.name
+                    USING ERRCODE = '55000',
+                          DETAIL = 'It has CREATEROLE, with which it could grant itself a role that bypasses row level security.',
+                          HINT = pg_catalog.format('ALTER ROLE %I NOCREATEROLE;', wanted.name);
+            END IF;
             IF NOT wanted.bypass THEN
-                SELECT b.rolname,
+                SELECT b.rolname, b.rolcreaterole AND NOT (b.rolsuper OR b.rolbypassrls) AS creates,
                        EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
                                 WHERE m.roleid = b.oid
                                   AND m.member = (SELECT r.oid FROM pg_catalog.pg_roles r
                                                    WHERE r.rolname = wanted.name)) AS direct
                   INTO bypasser
                   FROM pg_catalog.pg_roles b
-                 WHERE (b.rolsuper OR b.rolbypassrls) AND b.rolname <> wanted.name
+                 WHERE (b.rolsuper OR b.rolbypassrls OR b.rolcreaterole) AND b.rolname <> wanted.name
                    AND pg_catalog.pg_has_role(wanted.name, b.oid, 'MEMBER')
                  ORDER BY b.rolname
                  LIMIT 1;
                 IF FOUND THEN
-                    RAISE EXCEPTION 'role "%" is a member of role "%", which bypasses row level security', wanted.name, bypasser.rolname
+                    RAISE EXCEPTION 'role "%" is a member of role "%", which %', wanted.name, bypasser.rolname,
+                                    CASE WHEN bypasser.creates THEN 'can grant roles that bypass row level security'
+                                         ELSE 'bypasses row level security' END
                         USING ERRCODE = '55000',
-                              DETAIL = pg_catalog.format('A session of %I could SET ROLE %I and see every tenant''s rows.',
-                                                         wanted.name, bypasser.rolname),
+                              DETAIL = CASE WHEN bypasser.creates
+                                       THEN pg_catalog.format('A session of %I could SET ROLE %I, grant itself a role that bypasses row level security, and see every tenant''s rows.',
+                                                              wanted.name, bypasser.rolname)
+                                       ELSE pg_catalog.format('A session of %I could SET ROLE %I and see every tenant''s rows.',
+                                                              wanted.name, bypasser.rolname) END,
                               HINT = CASE WHEN bypasser.direct
                                      THEN pg_catalog.format('REVOKE %I FROM %I;', bypasser.rolname, wanted.name)
                                      ELSE pg_catalog.format('Revoke the memberships through which %I is a member of %I.',

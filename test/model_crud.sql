@@ -5,7 +5,7 @@
 -- security.  Roles made here start with tap_mcrud and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(251);
+SELECT plan(260);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -191,6 +191,8 @@ SELECT is(pg_temp.order_ids('a desc desc'), '{3,2,1}', 'and "a desc desc" sorts 
 SELECT is(pg_temp.order_ids('y  DESC'), '{2,1,3}', 'a column named with a trailing space, descending');
 SELECT is(pg_temp.order_ids('  z   desc  '), '{3,2,1}', 'spaces around a plain name are trimmed');
 SELECT is(pg_temp.order_ids(E'z\tasc'), '{1,2,3}', 'a tab before the direction');
+SELECT is(pg_temp.order_ids(E'z\t desc'), '{3,2,1}', 'a tab and a space before the direction');
+SELECT is(pg_temp.order_ids(E'\tz\t'), '{1,2,3}', 'tabs around a plain name are trimmed');
 SELECT throws_ok($$SELECT * FROM blog."Order Me_list"(order_by => ARRAY['  q desc'])$$, '42703',
                  'column "q" of table blog."Order Me" does not exist', 'a missing column, named trimmed: 42703');
 -- like and ilike use the column type's own operator where it has one, as the
@@ -224,6 +226,37 @@ ALTER OPERATOR "Ci ""Ext""".~~ ("Ci ""Ext""".citext, text) OWNER TO tap_crud_lik
 SELECT is(orm_ext.model_operator('blog."Like Me"', 'Select', 'like'), NULL, 'an operator owned by another role than the type''s is not used');
 SELECT is(pg_temp.like_ids('{"Select": {"like": "alICE%"}, "id": {"gte": 0}}'), '{2}',
           'then like compares the text, case-sensitively (a statement built after the change)');
+-- values written into _update's SQL read back as themselves whatever the
+-- session's settings: all digits of a float, a timestamptz in ISO form
+CREATE TABLE blog."Exact Values" (id int PRIMARY KEY, f float8, at timestamptz, iv interval, r regclass);
+INSERT INTO blog."Exact Values" VALUES (1);
+SELECT orm_ext.model_register('blog."Exact Values"');
+SET LOCAL extra_float_digits = 0;
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL TimeZone = 'Asia/Kolkata';
+SET LOCAL IntervalStyle = 'sql_standard';
+SELECT blog."Exact Values_update"(1, '{"f": 0.30000000000000004, "at": "2026-01-02T03:04:05.123456+05:30",
+                                       "iv": "-1 days +02:03:04", "r": "blog.posts"}');
+SELECT ok((SELECT f = 0.30000000000000004::float8 FROM blog."Exact Values"),
+          '_update under extra_float_digits 0 stores every digit of a float');
+SELECT ok((SELECT at = '2026-01-02T03:04:05.123456+05:30'::timestamptz FROM blog."Exact Values"),
+          '_update under DateStyle SQL, DMY and TimeZone Asia/Kolkata stores the very instant');
+SELECT ok((SELECT iv = make_interval(days => -1, hours => 2, mins => 3, secs => 4) FROM blog."Exact Values"),
+          '_update under IntervalStyle sql_standard stores the interval given');
+-- a composite value whose fields are all NULL is a value, not NULL
+CREATE TYPE blog."Pa ir" AS (a int, "B" int);
+CREATE TABLE blog.pairs (id int PRIMARY KEY, "P" blog."Pa ir");
+INSERT INTO blog.pairs VALUES (1, NULL), (2, ROW(NULL, NULL)), (3, ROW(1, NULL));
+SELECT orm_ext.model_register('blog.pairs');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.pairs_list('{"P": null}')$$), '{1}',
+          'a composite column compared with null: only the SQL NULL, not a value of NULL fields');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.pairs_list('{"P": {"is_null": true}}')$$), '{1}', 'is_null true on it');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.pairs_list('{"P": {"is_null": false}}')$$), '{2,3}', 'is_null false on it');
+SELECT is(pg_temp.keys($$SELECT * FROM blog.pairs_list('{"P": {"neq": null}}')$$), '{2,3}', 'neq null on it');
+RESET extra_float_digits;
+RESET DateStyle;
+RESET TimeZone;
+RESET IntervalStyle;
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"code": "AB"}')$$), '{1}', 'equality on varchar');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"published": true}')$$), '{1}', 'equality on boolean (true)');
 SELECT is(pg_temp.keys($$SELECT * FROM blog.posts_list('{"published": false}')$$), '{2}', 'equality on boolean (false)');

@@ -4,7 +4,7 @@
 -- tap_rol and disappears with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(49);
+SELECT plan(51);
 
 \ir lib/detail_of.sql
 
@@ -132,6 +132,17 @@ SELECT is(pg_temp.hint_of($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$),
 REVOKE "tap_rol ""M"" x_admin" FROM "tap_rol Mid";
 GRANT "tap_rol ""M"" x_user" TO "tap_rol ""M"" x_admin";
 SELECT lives_ok($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$, 'once revoked it works; _admin may be a member of _user');
+-- CREATEROLE: a role that has it can grant itself _admin
+CREATE ROLE "tap_rol Creator" NOLOGIN CREATEROLE;
+GRANT "tap_rol Creator" TO "tap_rol ""M"" x_user";
+SELECT throws_ok($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$, '55000',
+                 'role "tap_rol "M" x_user" is a member of role "tap_rol Creator", which can grant roles that bypass row level security',
+                 'an existing _user that is a member of a CREATEROLE role: 55000');
+REVOKE "tap_rol Creator" FROM "tap_rol ""M"" x_user";
+ALTER ROLE "tap_rol ""M"" x_system" CREATEROLE;
+SELECT is(pg_temp.hint_of($$SELECT orm_ext.setup_roles('tap_rol "M" x')$$),
+          '55000: ALTER ROLE "tap_rol ""M"" x_system" NOCREATEROLE;', 'an existing _system with CREATEROLE: 55000, and the fix');
+ALTER ROLE "tap_rol ""M"" x_system" NOCREATEROLE;
 
 -- privileges ----------------------------------------------------------------------------
 CREATE ROLE tap_rol_plain NOLOGIN;

@@ -40,6 +40,34 @@ PG_FUNCTION_INFO_V1(orm_ext_model_operator);
 PG_FUNCTION_INFO_V1(orm_ext_model_ddl_command_start);
 
 /*
+ * The settings under which a cursor's values are written as text and read
+ * back: those that change how a value of an orderable type prints (a float
+ * loses digits with extra_float_digits below 1, a timestamptz prints a zone
+ * abbreviation that may read back as another zone in the SQL and Postgres
+ * DateStyles, an interval prints per IntervalStyle, money per lc_monetary,
+ * a regclass per search_path) or reads (array_nulls).  Under them a value
+ * reads back as itself whatever the session's settings were when its cursor
+ * was made and are when it is used.  Each is pinned only for the types that
+ * depend on it (ModelCursorSettings), so that an order of integers and
+ * strings costs nothing.
+ */
+enum
+{
+	MCS_DATESTYLE,
+	MCS_TIMEZONE,
+	MCS_INTERVALSTYLE,
+	MCS_FLOAT_DIGITS,
+	MCS_BYTEA_OUTPUT,
+	MCS_MONETARY,
+	MCS_ARRAY_NULLS,
+	MCS_SEARCH_PATH,
+	MCS_COUNT
+};
+
+#define MCS(setting)	(1 << (setting))
+#define MCS_ALL			(MCS(MCS_COUNT) - 1)
+
+/*
  * The attribute number and type of column "colname" of relation "relid".
  * Raises 42P01 for a missing relation and 42703 for a missing or dropped
  * column, naming both.
@@ -325,10 +353,23 @@ orm_ext_model_value_literal(PG_FUNCTION_ARGS)
 		Oid			typoutput;
 		bool		isvarlena;
 		Datum		value = ModelInputValue(text, typid, NameStr(*colname), relname);
+		int			nestlevel;
+		char	   *out;
 
+		/*
+		 * Printed under the settings that make it read back as itself
+		 * whatever the session's are (all digits of a float, a timestamp
+		 * with its offset in ISO form, reg* names qualified), except
+		 * lc_monetary: money reads back under the session's, so it prints
+		 * under it too.
+		 */
 		getTypeOutputInfo(typid, &typoutput, &isvarlena);
-		appendStringInfoString(&buf,
-							   quote_literal_cstr(OidOutputFunctionCall(typoutput, value)));
+		nestlevel = ModelCursorSettingsPush(ModelCursorSettings(typid) &
+											~MCS(MCS_MONETARY) &
+											~MCS(MCS_ARRAY_NULLS));
+		out = OidOutputFunctionCall(typoutput, value);
+		ModelCursorSettingsPop(nestlevel);
+		appendStringInfoString(&buf, quote_literal_cstr(out));
 	}
 	appendStringInfo(&buf, "::%s", format_type_be_qualified(typid));
 	PG_RETURN_TEXT_P(cstring_to_text(buf.data));
@@ -384,34 +425,7 @@ ModelLikeOperator(Oid typid, const char *op)
 									quote_identifier(nspname), oprname));
 }
 
-/*
- * The settings under which a cursor's values are written as text and read
- * back: those that change how a value of an orderable type prints (a float
- * loses digits with extra_float_digits below 1, a timestamptz prints a zone
- * abbreviation that may read back as another zone in the SQL and Postgres
- * DateStyles, an interval prints per IntervalStyle, money per lc_monetary,
- * a regclass per search_path) or reads (array_nulls).  Under them a value
- * reads back as itself whatever the session's settings were when its cursor
- * was made and are when it is used.  Each is pinned only for the types that
- * depend on it (ModelCursorSettings), so that an order of integers and
- * strings costs nothing.
- */
-enum
-{
-	MCS_DATESTYLE,
-	MCS_TIMEZONE,
-	MCS_INTERVALSTYLE,
-	MCS_FLOAT_DIGITS,
-	MCS_BYTEA_OUTPUT,
-	MCS_MONETARY,
-	MCS_ARRAY_NULLS,
-	MCS_SEARCH_PATH,
-	MCS_COUNT
-};
-
-#define MCS(setting)	(1 << (setting))
-#define MCS_ALL			(MCS(MCS_COUNT) - 1)
-
+/* the value each setting is pinned to */
 static const char *const ModelCursorSettingValues[MCS_COUNT][2] = {
 	[MCS_DATESTYLE] = {"DateStyle", "ISO, YMD"},
 	[MCS_TIMEZONE] = {"TimeZone", "UTC"},

@@ -1115,13 +1115,13 @@ BEGIN
             col := item;
             dir := 'asc';
         ELSIF parts IS NULL THEN
-            col := btrim(item);
+            col := regexp_replace(item, '^\s+|\s+$', '', 'g');
         ELSIF (meta -> 'cols') ? parts[1] THEN
             col := parts[1];
-        ELSIF (meta -> 'cols') ? rtrim(parts[1]) THEN
-            col := rtrim(parts[1]);
+        ELSIF (meta -> 'cols') ? regexp_replace(parts[1], '\s+$', '') THEN
+            col := regexp_replace(parts[1], '\s+$', '');
         ELSE
-            col := btrim(parts[1]);
+            col := regexp_replace(parts[1], '^\s+|\s+$', '', 'g');
         END IF;
         IF NOT (meta -> 'cols') ? col THEN
             RAISE EXCEPTION 'column "%" of table % does not exist', col, meta ->> 'table'
@@ -1197,6 +1197,8 @@ DECLARE
     col text;
     lit text;
     typcat "char";
+    is_null text;
+    not_null text;
     likeop text;
     lits text[];
     ops constant text[] := ARRAY['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'is_null', 'like', 'ilike'];
@@ -1218,8 +1220,12 @@ BEGIN
                 USING ERRCODE = '42703', DETAIL = format('%s_list''s filter names it.', model);
         END IF;
         col := 't.' || quote_ident(f.key);
+        -- NULL is the value's absence: a composite value whose fields are
+        -- all NULL IS NULL in SQL, but is not NULL
+        is_null := CASE WHEN typcat = 'C' THEN ' IS NOT DISTINCT FROM NULL' ELSE ' IS NULL' END;
+        not_null := CASE WHEN typcat = 'C' THEN ' IS DISTINCT FROM NULL' ELSE ' IS NOT NULL' END;
         IF jsonb_typeof(f.value) = 'null' THEN
-            conds := conds || (col || ' IS NULL');
+            conds := conds || (col || is_null);
             CONTINUE;
         ELSIF jsonb_typeof(f.value) <> 'object' THEN
             SELECT a.lit, a.params INTO lit, params
@@ -1235,7 +1241,7 @@ BEGIN
                           HINT = 'The operators are ' || array_to_string(ops, ', ') || '.';
             END IF;
             IF o.key IN ('eq', 'neq') AND jsonb_typeof(o.value) = 'null' THEN
-                conds := conds || (col || CASE o.key WHEN 'eq' THEN ' IS NULL' ELSE ' IS NOT NULL' END);
+                conds := conds || (col || CASE o.key WHEN 'eq' THEN is_null ELSE not_null END);
             ELSIF o.key IN ('eq', 'neq', 'lt', 'lte', 'gt', 'gte') THEN
                 IF jsonb_typeof(o.value) = 'null' THEN
                     RAISE EXCEPTION '%_list: operator "%" on column "%" needs a value, not null', model, o.key, f.key
@@ -1280,7 +1286,7 @@ BEGIN
                     RAISE EXCEPTION '%_list: operator "is_null" on column "%" needs true or false', model, f.key
                         USING ERRCODE = '22023';
                 END IF;
-                conds := conds || (col || CASE WHEN o.value = 'true' THEN ' IS NULL' ELSE ' IS NOT NULL' END);
+                conds := conds || (col || CASE WHEN o.value = 'true' THEN is_null ELSE not_null END);
             ELSE
                 IF typcat <> 'S' THEN
                     RAISE EXCEPTION '%_list: operator "%" needs a string column, and "%" is not one', model, o.key, f.key
