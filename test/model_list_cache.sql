@@ -7,7 +7,7 @@
 -- tap_mlist and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(41);
+SELECT plan(46);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -57,6 +57,19 @@ SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in":
           '{2,7}', 'in with the null first');
 SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [5, 6, null]}}')$$),
           '{5,6}', 'in with the null last');
+-- an in list is one parameter, an array: lists of every length, empty and
+-- all-null ones too, share one kept statement
+SELECT is((SELECT array_agg(n ORDER BY n) FROM generate_series(0, 40) AS n
+            WHERE pg_temp.ids(format($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": %s}}')$$,
+                                     (SELECT COALESCE(jsonb_agg(g), '[]') FROM generate_series(1, n) g)))
+                  <> (SELECT COALESCE(array_agg(g::text ORDER BY g), '{}') FROM generate_series(1, least(n, 9)) g)),
+          NULL, 'in lists of 0 to 40 values each return their rows');
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"Id": {"in": [null, null]}}')$$),
+          '{}', 'an in list of nulls matches nothing');
+SELECT is((SELECT count(*)::int FROM pg_backend_memory_contexts
+            WHERE name = 'CachedPlanSource'
+              AND ident LIKE '%FROM "Kept ""Lists"""."Line Items" AS t WHERE t."Id" OPERATOR(pg_catalog.=) ANY ($1)%'),
+          1, 'and one statement is kept for all of them');
 SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"select": {"like": "item 1%"}}')$$),
           '{9}', 'like on a column named select');
 SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"select": {"like": "item _"}}')$$),
@@ -137,6 +150,12 @@ SELECT is((SELECT count(*)::int FROM pg_backend_memory_contexts
             WHERE name = 'CachedPlanSource'
               AND ident LIKE '%FROM "Kept ""Lists"""."Line Items" AS t WHERE t."qty it''s" OPERATOR(pg_catalog.>) $1 %'),
           1, 'three types later, one statement is kept for the shape');
+-- and an in list, whose parameter is an array of the column's type
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"in": [50, 90]}}')$$),
+          '{5,9}', 'an in list on the bigint column');
+ALTER TABLE "Kept ""Lists"""."Line Items" ALTER COLUMN "qty it's" TYPE numeric;
+SELECT is(pg_temp.ids($$SELECT * FROM "Kept ""Lists""".items_list('{"qty it''s": {"in": [50.0, 90.5]}}')$$),
+          '{5}', 'after ALTER COLUMN TYPE numeric, prepared again for numeric[]');
 
 -- row level security and privileges apply to kept statements
 CREATE ROLE tap_mlist_reader;

@@ -73,13 +73,16 @@ PG_FUNCTION_INFO_V1(orm_ext_model_page_cursor);
 /* where a parameter's value comes from */
 typedef struct ModelListParam
 {
-	char		kind;			/* 'v': a value of the column's type; 't': text */
+	char		kind;			/* 'v': a value of the column's type; 't': text;
+								 * 'a': an array of the column's type, from
+								 * the non-null values of an "in" list */
 	bool		from_cursor;	/* the cursor's values, else the filter */
 	char	   *key;			/* filter: the column's key */
 	char	   *op;				/* filter: the operator's key, or NULL */
 	int			index;			/* an "in" element, a cursor value; or -1 */
 	char	   *colname;
 	Oid			typid;			/* the type it was prepared with */
+	Oid			coltypid;		/* the column's type then */
 } ModelListParam;
 
 typedef struct ModelListKey
@@ -195,13 +198,40 @@ KeyAppendString(StringInfo key, const char *s, int len)
 }
 
 /*
+ * The type category (pg_type.typcategory) of column "col" as the list's
+ * metadata records it, or 0.
+ */
+static char
+ModelListColumnCategory(Jsonb *meta, const char *col, int len)
+{
+	JsonbValue *cols = getKeyJsonValueFromContainer(&meta->root, "cols", 4, NULL);
+	JsonbValue *info;
+	JsonbValue *cat;
+
+	if (cols == NULL || cols->type != jbvBinary)
+		return 0;
+	info = getKeyJsonValueFromContainer(cols->val.binary.data, col, len, NULL);
+	if (info == NULL || info->type != jbvBinary)
+		return 0;
+	cat = getKeyJsonValueFromContainer(info->val.binary.data, "cat", 3, NULL);
+	if (cat == NULL || cat->type != jbvString || cat->val.string.len < 1)
+		return 0;
+	return cat->val.string.val[0];
+}
+
+/*
  * Append the shape of a JSON value: its type, and for the filter's top
  * level object (depth 0) and an operator object (depth 1) the keys and the
  * shapes of their values, for an array the null-ness of each element.
- * Booleans are kept ("is_null": true and false give different SQL).
+ * Booleans are kept ("is_null": true and false give different SQL).  An
+ * "in" list of a column that is not an array is one parameter whatever its
+ * length (see model_filter_sql), so its shape is just that of a list: col
+ * and op are the column (from depth 1) and the operator (at depth 2) above
+ * v, with their lengths.
  */
 static void
-KeyAppendShape(StringInfo key, JsonbValue *v, int depth)
+KeyAppendShape(StringInfo key, JsonbValue *v, int depth, Jsonb *meta,
+			   const char *col, int collen, const char *op, int oplen)
 {
 	switch (v->type)
 	{
@@ -224,6 +254,13 @@ KeyAppendShape(StringInfo key, JsonbValue *v, int depth)
 				JsonbValue	elem;
 				JsonbIteratorToken tok;
 
+				if (JsonContainerIsArray(c) && depth == 2 &&
+					oplen == 2 && memcmp(op, "in", 2) == 0 &&
+					ModelListColumnCategory(meta, col, collen) != TYPCATEGORY_ARRAY)
+				{
+					appendStringInfoString(key, "[a]");
+					break;
+				}
 				if (JsonContainerIsArray(c))
 				{
 					appendStringInfoChar(key, '[');
@@ -245,9 +282,22 @@ KeyAppendShape(StringInfo key, JsonbValue *v, int depth)
 				while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
 				{
 					if (tok == WJB_KEY)
+					{
 						KeyAppendString(key, elem.val.string.val, elem.val.string.len);
+						if (depth == 0)
+						{
+							col = pnstrdup(elem.val.string.val, elem.val.string.len);
+							collen = elem.val.string.len;
+						}
+						else
+						{
+							op = pnstrdup(elem.val.string.val, elem.val.string.len);
+							oplen = elem.val.string.len;
+						}
+					}
 					else if (tok == WJB_VALUE)
-						KeyAppendShape(key, &elem, depth + 1);
+						KeyAppendShape(key, &elem, depth + 1, meta, col, collen,
+									   op, oplen);
 				}
 				appendStringInfoChar(key, '}');
 				break;
@@ -443,9 +493,21 @@ ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 				p->op = MemoryContextStrdup(cxt, JsonbStringDup(e));
 		}
 		if (p->kind == 't')
-			p->typid = TEXTOID;
+			p->typid = p->coltypid = TEXTOID;
 		else
-			(void) ModelColumn(*relid, p->colname, &p->typid);
+		{
+			(void) ModelColumn(*relid, p->colname, &p->coltypid);
+			p->typid = p->coltypid;
+			if (p->kind == 'a')
+			{
+				p->typid = get_array_type(p->coltypid);
+				if (!OidIsValid(p->typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_UNDEFINED_OBJECT),
+							 errmsg("could not find array type for data type %s",
+									format_type_be(p->coltypid))));
+			}
+		}
 		if (p->from_cursor)
 			*cursor_settings |= ModelCursorSettings(p->typid);
 	}
@@ -478,6 +540,40 @@ ModelListParamValue(ModelListParam *p, Jsonb *filter, JsonbContainer *vals)
 	return v;
 }
 
+/*
+ * An "in" list's parameter: an array of the column's type holding the
+ * list's values, JSON nulls left out (they never match).
+ */
+static Datum
+ModelListConvertArray(ModelListParam *p, JsonbValue *v, const char *relname)
+{
+	ArrayBuildState *astate = initArrayResult(p->coltypid,
+											  CurrentMemoryContext, false);
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+
+	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
+		elog(ERROR, "model: the value of an \"in\" parameter is not an array");
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		char	   *text;
+
+		if (tok != WJB_ELEM || elem.type == jbvNull)
+			continue;
+		text = ModelJsonText(JsonbValueToJsonb(&elem), p->coltypid,
+							 p->colname, relname);
+		if (text == NULL)
+			continue;
+		astate = accumArrayResult(astate,
+								  ModelInputValue(text, p->coltypid,
+												  p->colname, relname),
+								  false, p->coltypid, CurrentMemoryContext);
+	}
+	return makeArrayResult(astate, CurrentMemoryContext);
+}
+
 /* a parameter's value: NULL for a JSON null */
 static Datum
 ModelListConvert(ModelListParam *p, JsonbValue *v, const char *relname,
@@ -485,6 +581,11 @@ ModelListConvert(ModelListParam *p, JsonbValue *v, const char *relname,
 {
 	char	   *text;
 
+	if (p->kind == 'a')
+	{
+		*isnull = false;
+		return ModelListConvertArray(p, v, relname);
+	}
 	if (v->type == jbvNull)
 	{
 		*isnull = true;
@@ -598,7 +699,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		top.type = jbvBinary;
 		top.val.binary.data = &filter->root;
 		top.val.binary.len = VARSIZE(filter) - VARHDRSZ;
-		KeyAppendShape(&key, &top, 0);
+		KeyAppendShape(&key, &top, 0, meta, NULL, 0, NULL, 0);
 	}
 	if (order_by == NULL)
 		appendStringInfoChar(&key, 'N');
@@ -678,7 +779,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 					typid = ((Form_pg_attribute) GETSTRUCT(tup))->atttypid;
 					ReleaseSysCache(tup);
 				}
-				if (typid != p->typid)
+				if (typid != p->coltypid)
 				{
 					/* a call further up is running it: leave it be */
 					if (entry->running > 0)

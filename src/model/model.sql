@@ -1156,8 +1156,9 @@ COMMENT ON FUNCTION orm_ext.model_order(pg_catalog.jsonb, pg_catalog.text[]) IS
 -- parameters so far, each {"c": column, "p": path, "k": kind}: kind "v" is a
 -- JSON value of the column's type, "c" a cursor's value (a JSON string, the
 -- text of a value of the column's type: see model_cursor_literal), "t" a
--- text (a LIKE pattern); its n-th entry is $n.  The value is converted
--- either way, so a bad one fails here, naming the column.
+-- text (a LIKE pattern), and "a" (added by model_filter_sql for an "in"
+-- list) an array of the column's type; its n-th entry is $n.  The value is
+-- converted either way, so a bad one fails here, naming the column.
 CREATE FUNCTION orm_ext.model_list_arg(tbl pg_catalog.regclass, col pg_catalog.name, value pg_catalog.jsonb,
                                        path pg_catalog.jsonb, kind "char", parameterized boolean,
                                        INOUT params pg_catalog.jsonb, OUT lit pg_catalog.text)
@@ -1262,10 +1263,19 @@ BEGIN
                          WHERE jsonb_typeof(x.v) <> 'null' ORDER BY x.i LOOP
                     SELECT a.lit, a.params INTO lit, params
                       FROM orm_ext.model_list_arg(tbl, f.key, e.v, jsonb_build_array('f', f.key, 'in', e.i), 'v',
-                                                  parameterized, params) AS a;
+                                                  parameterized AND typcat = 'A', params) AS a;
                     lits := lits || lit;
                 END LOOP;
-                IF cardinality(lits) = 0 THEN
+                IF parameterized AND typcat <> 'A' THEN
+                    -- one parameter, an array of the column's type that
+                    -- model_list_rows() makes of the list's values: one
+                    -- kept statement serves lists of every length
+                    params := params || jsonb_build_array(jsonb_build_object(
+                                  'c', f.key, 'p', jsonb_build_array('f', f.key, 'in'), 'k', 'a'));
+                    conds := conds || format('%s %s ANY ($%s)', col,
+                                             COALESCE(info ->> 'eq', orm_ext.model_operator(tbl, f.key, 'eq')),
+                                             jsonb_array_length(params));
+                ELSIF cardinality(lits) = 0 THEN
                     conds := conds || 'false'::text;
                 ELSIF typcat = 'A' THEN
                     -- an array column: ARRAY[$1, $2] of arrays would be one
