@@ -5,7 +5,7 @@
 -- 42804, 0A000).  Roles made here start with tap_mtrg and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(81);
+SELECT plan(83);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -309,6 +309,22 @@ SELECT results_eq($$SELECT gone = now(), (SELECT count(*) FROM moved_audit WHERE
 DROP TRIGGER zz_chk ON "Moved ""Rows""";
 DROP TRIGGER zz_route ON "Moved ""Rows""";
 DROP TRIGGER aa_audit ON "Moved ""Rows""";
+-- triggers that update another row of the same table between the note and
+-- the DELETE or INSERT: each statement keeps its own note
+CREATE FUNCTION pg_temp.moved_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE "Moved ""Rows""" SET changed = changed WHERE id = 104;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+CREATE TRIGGER aa_touch BEFORE DELETE ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION pg_temp.moved_touch();
+CREATE TRIGGER aa_touch_ins BEFORE INSERT ON "Moved ""Rows""" FOR EACH ROW EXECUTE FUNCTION pg_temp.moved_touch();
+SELECT is(pg_temp.row_count($$UPDATE "Moved ""Rows""" SET "Region Of" = 'us' WHERE id = 201$$), 1::bigint,
+          'a move while DELETE and INSERT triggers update another row of the table');
+SELECT results_eq($$SELECT tableoid::regclass::text, "Made At", gone = now() FROM "Moved ""Rows""" WHERE id = 201$$,
+                  $$VALUES ('"Moved us high"', '2000-01-02 00:00+00'::timestamptz, true)$$,
+                  'the row moved as it was (soft-deleted above), with its created_at');
+DROP TRIGGER aa_touch ON "Moved ""Rows""";
+DROP TRIGGER aa_touch_ins ON "Moved ""Rows""";
 -- a partition moved to a tree partitioned by another column: its tree's top
 -- is looked up again
 CREATE TABLE "Moved by id" (id int, "Region Of" text, "Made At" timestamptz, changed timestamptz, gone timestamptz)

@@ -131,7 +131,11 @@ ModelNow(Oid typid)
  * The statement is told by its snapshot's command id, which the statement
  * keeps while triggers run SQL of their own (each such command advances the
  * transaction's command counter, under a snapshot of its own), together with
- * the transaction and the subtransaction.  A DELETE of the row in the same
+ * the transaction and the subtransaction.  Each statement notes in a slot of
+ * its own, so that a statement a trigger runs in between (one that updates
+ * another row of the table) leaves the outer statement's note alone; a
+ * backend keeps MODEL_MOVE_SLOTS of them, the least recently noted giving
+ * way, which statements nested deeper than that would need.  A DELETE of the row in the same
  * statement after an UPDATE of it that another trigger skipped (a
  * data-modifying WITH) would be taken for the move; nothing else is.
  */
@@ -146,10 +150,14 @@ typedef struct ModelMove
 	int64		created;		/* timestamps: created_at of the row */
 	bool		created_null;
 	int64		updated;		/* timestamps: updated_at the UPDATE set */
+	uint64		stamp;			/* when noted, for the least recent */
 } ModelMove;
 
-static ModelMove TimestampsMove;
-static ModelMove SoftDeleteMove;
+#define MODEL_MOVE_SLOTS 16
+
+static ModelMove TimestampsMoves[MODEL_MOVE_SLOTS];
+static ModelMove SoftDeleteMoves[MODEL_MOVE_SLOTS];
+static uint64 ModelMoveStamp = 0;
 
 static LocalTransactionId
 ModelLocalXid(void)
@@ -172,36 +180,63 @@ ModelStatementCid(CommandId *cid)
 }
 
 /*
- * Note the UPDATE of a row of partition rel in move, for the statement that
- * runs; the caller fills in the rest.  Returns false (nothing noted) outside
- * a statement.
+ * The slot of slots (MODEL_MOVE_SLOTS of them) in which the running
+ * statement noted, or NULL.
  */
-static bool
-ModelMoveNote(ModelMove *move, Relation rel)
+static ModelMove *
+ModelMoveCurrent(ModelMove *slots)
 {
 	CommandId	cid;
+	LocalTransactionId lxid = ModelLocalXid();
+	SubTransactionId subxid = GetCurrentSubTransactionId();
 
-	move->valid = false;
 	if (!ModelStatementCid(&cid))
-		return false;
+		return NULL;
+	for (int i = 0; i < MODEL_MOVE_SLOTS; i++)
+		if (slots[i].valid && slots[i].lxid == lxid &&
+			slots[i].subxid == subxid && slots[i].cid == cid)
+			return &slots[i];
+	return NULL;
+}
+
+/*
+ * Note the UPDATE of a row of partition rel in slots, for the running
+ * statement: in its slot, or else in a free one, one of another transaction
+ * or the least recently noted one.  Returns the slot, whose other fields the
+ * caller fills in, or NULL (nothing noted) outside a statement.
+ */
+static ModelMove *
+ModelMoveNote(ModelMove *slots, Relation rel)
+{
+	CommandId	cid;
+	ModelMove  *move = ModelMoveCurrent(slots);
+
+	if (!ModelStatementCid(&cid))
+		return NULL;
+	if (move == NULL)
+	{
+		LocalTransactionId lxid = ModelLocalXid();
+
+		move = &slots[0];
+		for (int i = 0; i < MODEL_MOVE_SLOTS; i++)
+		{
+			if (!slots[i].valid || slots[i].lxid != lxid)
+			{
+				move = &slots[i];
+				break;
+			}
+			if (slots[i].stamp < move->stamp)
+				move = &slots[i];
+		}
+	}
+	memset(move, 0, sizeof(ModelMove));
 	move->valid = true;
 	move->lxid = ModelLocalXid();
 	move->subxid = GetCurrentSubTransactionId();
 	move->cid = cid;
 	move->relid = RelationGetRelid(rel);
-	return true;
-}
-
-/* Whether move was noted by the running statement */
-static bool
-ModelMoveCurrent(const ModelMove *move)
-{
-	CommandId	cid;
-
-	return move->valid &&
-		move->lxid == ModelLocalXid() &&
-		move->subxid == GetCurrentSubTransactionId() &&
-		ModelStatementCid(&cid) && move->cid == cid;
+	move->stamp = ++ModelMoveStamp;
+	return move;
 }
 
 /*
@@ -284,6 +319,7 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 	bool		nulls[2] = {false, false};
 	Oid			created_type;
 	Oid			updated_type;
+	ModelMove  *move;
 
 	if (trigger->tgnargs != 0 && trigger->tgnargs != 2)
 		ereport(ERROR,
@@ -317,8 +353,9 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 	{
 		newtuple = trigdata->tg_trigtuple;
 		values[0] = ModelNow(created_type);
-		if (rel->rd_rel->relispartition &&
-			ModelMoveCurrent(&TimestampsMove))
+		move = rel->rd_rel->relispartition ?
+			ModelMoveCurrent(TimestampsMoves) : NULL;
+		if (move != NULL)
 		{
 			bool		cnull;
 			bool		unull;
@@ -331,17 +368,17 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 			 * The row an UPDATE of this command is moving here, as that
 			 * UPDATE left it: it keeps its created_at.
 			 */
-			if (TimestampsMove.relid != RelationGetRelid(rel) &&
-				ModelPartitionRoot(TimestampsMove.relid) ==
+			if (move->relid != RelationGetRelid(rel) &&
+				ModelPartitionRoot(move->relid) ==
 				ModelPartitionRoot(RelationGetRelid(rel)) &&
-				cnull == TimestampsMove.created_null &&
-				(cnull || DatumGetInt64(c) == TimestampsMove.created) &&
-				!unull && DatumGetInt64(u) == TimestampsMove.updated)
+				cnull == move->created_null &&
+				(cnull || DatumGetInt64(c) == move->created) &&
+				!unull && DatumGetInt64(u) == move->updated)
 			{
 				values[0] = c;
 				nulls[0] = cnull;
 			}
-			TimestampsMove.valid = false;
+			move->valid = false;
 		}
 	}
 	else
@@ -364,11 +401,11 @@ orm_ext_timestamps(PG_FUNCTION_ARGS)
 										 2, attnums, values, nulls);
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
 		rel->rd_rel->relispartition &&
-		ModelMoveNote(&TimestampsMove, rel))
+		(move = ModelMoveNote(TimestampsMoves, rel)) != NULL)
 	{
-		TimestampsMove.created_null = nulls[0];
-		TimestampsMove.created = nulls[0] ? 0 : DatumGetInt64(values[0]);
-		TimestampsMove.updated = DatumGetInt64(values[1]);
+		move->created_null = nulls[0];
+		move->created = nulls[0] ? 0 : DatumGetInt64(values[0]);
+		move->updated = DatumGetInt64(values[1]);
 	}
 	return PointerGetDatum(newtuple);
 }
@@ -407,6 +444,7 @@ orm_ext_soft_delete(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	Oid			argtypes[2];
 	int			ret;
+	ModelMove  *move;
 
 	if (trigger->tgnargs > 1)
 		ereport(ERROR,
@@ -448,15 +486,15 @@ orm_ext_soft_delete(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		if (rel->rd_rel->relispartition &&
-			ModelMoveNote(&SoftDeleteMove, rel))
-			SoftDeleteMove.tid = trigdata->tg_trigtuple->t_self;
+			(move = ModelMoveNote(SoftDeleteMoves, rel)) != NULL)
+			move->tid = trigdata->tg_trigtuple->t_self;
 		return PointerGetDatum(trigdata->tg_newtuple);
 	}
-	if (ModelMoveCurrent(&SoftDeleteMove) &&
-		SoftDeleteMove.relid == RelationGetRelid(rel) &&
-		ItemPointerEquals(&SoftDeleteMove.tid, &trigdata->tg_trigtuple->t_self))
+	move = ModelMoveCurrent(SoftDeleteMoves);
+	if (move != NULL && move->relid == RelationGetRelid(rel) &&
+		ItemPointerEquals(&move->tid, &trigdata->tg_trigtuple->t_self))
 	{
-		SoftDeleteMove.valid = false;
+		move->valid = false;
 		return PointerGetDatum(trigdata->tg_trigtuple);
 	}
 
