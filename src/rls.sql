@@ -110,7 +110,7 @@ BEGIN
             USING ERRCODE = '22023',
                   DETAIL = 'Role names are at most 63 bytes, and the longest is the prefix followed by "_system".';
     END IF;
-    IF (prefix || '_') LIKE 'pg\_%' THEN
+    IF pg_catalog.starts_with(prefix || '_', 'pg_') THEN
         RAISE EXCEPTION 'role prefix "%" is reserved', prefix
             USING ERRCODE = '42939',
                   DETAIL = 'Role names starting with "pg_" are reserved for the system.';
@@ -521,8 +521,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE WHEN schemas IS NULL
                 THEN nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema']::pg_catalog.name[])
-                     AND NOT nspname::pg_catalog.text OPERATOR(pg_catalog.~~) 'pg\_toast%'
-                     AND NOT nspname::pg_catalog.text OPERATOR(pg_catalog.~~) 'pg\_temp\_%'
+                     AND NOT pg_catalog.starts_with(nspname::pg_catalog.text, 'pg_toast')
+                     AND NOT pg_catalog.starts_with(nspname::pg_catalog.text, 'pg_temp_')
                 ELSE nspname OPERATOR(pg_catalog.=) ANY (schemas) END
 $$;
 
@@ -699,7 +699,7 @@ BEGIN
           JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
          WHERE p.prosecdef
            AND orm_ext.rls_in_scope(n.nspname, schemas)
-           AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) AS c WHERE c LIKE 'search\_path=%')
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) AS c WHERE pg_catalog.starts_with(c, 'search_path='))
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                             WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
                               AND d.objid = p.oid AND d.deptype = 'e')

@@ -5,7 +5,7 @@
 -- security.  Roles made here start with tap_mcrud and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(260);
+SELECT plan(261);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -193,6 +193,12 @@ SELECT is(pg_temp.order_ids('  z   desc  '), '{3,2,1}', 'spaces around a plain n
 SELECT is(pg_temp.order_ids(E'z\tasc'), '{1,2,3}', 'a tab before the direction');
 SELECT is(pg_temp.order_ids(E'z\t desc'), '{3,2,1}', 'a tab and a space before the direction');
 SELECT is(pg_temp.order_ids(E'\tz\t'), '{1,2,3}', 'tabs around a plain name are trimmed');
+-- the same under standard_conforming_strings off, in a fresh compile of the
+-- parser (ALTER FUNCTION makes PL/pgSQL compile it again, under the setting)
+SET LOCAL standard_conforming_strings = off;
+ALTER FUNCTION orm_ext.model_order(jsonb, text[]) COST 100;
+SELECT is(pg_temp.order_ids(E'a desc \t DESC'), E'{3,2,1}', 'order_by under standard_conforming_strings off (a shape not kept yet)');
+SET LOCAL standard_conforming_strings = on;
 SELECT throws_ok($$SELECT * FROM blog."Order Me_list"(order_by => ARRAY['  q desc'])$$, '42703',
                  'column "q" of table blog."Order Me" does not exist', 'a missing column, named trimmed: 42703');
 -- like and ilike use the column type's own operator where it has one, as the

@@ -4,7 +4,7 @@
 -- tap_rol and disappears with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(51);
+SELECT plan(52);
 
 \ir lib/detail_of.sql
 
@@ -93,6 +93,10 @@ SELECT throws_ok($$SELECT orm_ext.setup_roles('pg')$$, '42939', 'role prefix "pg
                  'a prefix giving pg_user is reserved: 42939, before any role is made');
 SELECT throws_ok($$SELECT orm_ext.setup_roles('pg_app')$$, '42939', NULL, 'so is one starting with pg_');
 SELECT lives_ok($$SELECT orm_ext.setup_roles('pga')$$, 'pga is not reserved');
+SET LOCAL standard_conforming_strings = off;
+ALTER FUNCTION orm_ext.setup_roles(text) COST 100;   -- compiled again, under the setting
+SELECT lives_ok($$SELECT orm_ext.setup_roles('pga')$$, 'nor under standard_conforming_strings off');
+SET LOCAL standard_conforming_strings = on;
 SELECT throws_ok($$SELECT orm_ext.setup_roles(42)$$, '42883', NULL, 'an integer prefix: 42883');
 SELECT throws_ok($$SELECT orm_ext.setup_roles(ARRAY['tap_rol_arr'])$$, '42883', NULL, 'an array prefix: 42883');
 

@@ -1109,19 +1109,19 @@ BEGIN
         -- A column's own name first, spaces and all; then "name asc|desc",
         -- the name keeping all but one of the spaces before the direction,
         -- or none of them; then the name with the spaces around it trimmed.
-        parts := regexp_match(item, '^(.*)\s+(asc|desc)\s*$', 'i');
+        parts := regexp_match(item, '^(.*)[[:space:]]+(asc|desc)[[:space:]]*$', 'i');
         dir := CASE WHEN parts IS NULL THEN 'asc' ELSE lower(parts[2]) END;
         IF (meta -> 'cols') ? item THEN
             col := item;
             dir := 'asc';
         ELSIF parts IS NULL THEN
-            col := regexp_replace(item, '^\s+|\s+$', '', 'g');
+            col := regexp_replace(item, '^[[:space:]]+|[[:space:]]+$', '', 'g');
         ELSIF (meta -> 'cols') ? parts[1] THEN
             col := parts[1];
-        ELSIF (meta -> 'cols') ? regexp_replace(parts[1], '\s+$', '') THEN
-            col := regexp_replace(parts[1], '\s+$', '');
+        ELSIF (meta -> 'cols') ? regexp_replace(parts[1], '[[:space:]]+$', '') THEN
+            col := regexp_replace(parts[1], '[[:space:]]+$', '');
         ELSE
-            col := regexp_replace(parts[1], '^\s+|\s+$', '', 'g');
+            col := regexp_replace(parts[1], '^[[:space:]]+|[[:space:]]+$', '', 'g');
         END IF;
         IF NOT (meta -> 'cols') ? col THEN
             RAISE EXCEPTION 'column "%" of table % does not exist', col, meta ->> 'table'

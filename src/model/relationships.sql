@@ -40,8 +40,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT COALESCE(jsonb_object_agg(kv[1], kv[2]), '{}')
-      FROM regexp_matches(COALESCE(substring(comment FROM '(?n)^\s*@orm_ext\s+(.*)$'), ''),
-                          '([a-z_]+)=([^\s]+)', 'g') AS kv
+      FROM regexp_matches(COALESCE(substring(comment FROM '(?n)^[[:space:]]*@orm_ext[[:space:]]+(.*)$'), ''),
+                          '([a-z_]+)=([^[:space:]]+)', 'g') AS kv
 $$;
 COMMENT ON FUNCTION orm_ext.model_directive(pg_catalog.text) IS
     'the key=value pairs of the "@orm_ext ..." line of a comment, as jsonb ({} without one)';
@@ -429,7 +429,7 @@ BEGIN
                   DETAIL = 'A path that goes round a cycle (posts.author.posts...) stops here.',
                   HINT = 'Include fewer levels, and fetch deeper parts with a second call.';
     END IF;
-    IF EXISTS (SELECT FROM unnest(paths) AS p WHERE p ~ '(^|\.)\s*(\.|$)') THEN
+    IF EXISTS (SELECT FROM unnest(paths) AS p WHERE p ~ '(^|[.])[[:space:]]*([.]|$)') THEN
         RAISE EXCEPTION '%_fetch: an include path has an empty relationship name', model
             USING ERRCODE = '22023', HINT = 'Write paths like ''posts'' or ''posts.comments''.';
     END IF;
@@ -438,8 +438,8 @@ BEGIN
         SELECT x.head, array_remove(array_agg(x.tail ORDER BY x.n), NULL) AS tails,
                array_remove(array_agg(x.opts ORDER BY x.n), NULL) AS optlist
           FROM (SELECT p.n,
-                       (regexp_match(split_part(p.path, '.', 1), '^\s*([^(]*?)\s*(\((.*)\))?\s*$'))[1] AS head,
-                       (regexp_match(split_part(p.path, '.', 1), '^\s*([^(]*?)\s*(\((.*)\))?\s*$'))[3] AS opts,
+                       (regexp_match(split_part(p.path, '.', 1), '^[[:space:]]*([^(]*?)[[:space:]]*([(](.*)[)])?[[:space:]]*$'))[1] AS head,
+                       (regexp_match(split_part(p.path, '.', 1), '^[[:space:]]*([^(]*?)[[:space:]]*([(](.*)[)])?[[:space:]]*$'))[3] AS opts,
                        NULLIF(substr(p.path, length(split_part(p.path, '.', 1)) + 2), '') AS tail
                   FROM unnest(paths) WITH ORDINALITY AS p(path, n)) x
          GROUP BY x.head
@@ -481,7 +481,7 @@ BEGIN
                     USING ERRCODE = '22023';
             END IF;
             FOR item IN SELECT o FROM regexp_split_to_table(opts, ',') AS o LOOP
-                opt := regexp_match(item, '^\s*(limit|order)\s*=\s*(.*?)\s*$');
+                opt := regexp_match(item, '^[[:space:]]*(limit|order)[[:space:]]*=[[:space:]]*(.*?)[[:space:]]*$');
                 IF opt IS NOT NULL AND ((opt[1] = 'limit' AND lim IS NOT NULL)
                                         OR (opt[1] = 'order' AND ord_col IS NOT NULL)) THEN
                     RAISE EXCEPTION '%_fetch: option "%" is given twice for relationship "%"', model, opt[1], seg.head
@@ -497,7 +497,7 @@ BEGIN
                     END IF;
                     lim := opt[2]::bigint;
                 ELSE
-                    parts := regexp_match(opt[2], '^(.*?)(\s+(asc|desc))?$', 'i');
+                    parts := regexp_match(opt[2], '^(.*?)([[:space:]]+(asc|desc))?$', 'i');
                     ord_col := parts[1];
                     ord_dir := upper(COALESCE(parts[3], 'asc'));
                     IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = nav.target AND a.attname = ord_col
