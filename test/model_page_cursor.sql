@@ -12,7 +12,7 @@
 -- Hostile names throughout.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(56);
+SELECT plan(60);
 SET LOCAL client_min_messages = warning;
 
 -- base64url of a cursor document, as a forger would write it
@@ -387,6 +387,26 @@ SELECT is(pg_temp.ids(format($$SELECT * FROM "Cur ""sor"" Pages".docs_list('{}',
                              pg_temp.cursor_of('{"o": [["Order", false], ["Id", false]], "k": ["\"x''); DROP TABLE x; --\"", "1"]}'))),
           pg_temp.ids($$SELECT * FROM "Cur ""sor"" Pages"."Docs" WHERE "Order" > '"x''); DROP TABLE x; --"' OR "Order" IS NULL ORDER BY "Order", "Id"$$),
           'a hand-made cursor holding SQL is only a value');
+
+-- model_page_cursor() called with a bad order key: an error with a code
+SELECT throws_ok($$SELECT orm_ext.model_page_cursor('[1]', (SELECT d FROM "Cur ""sor"" Pages"."Docs" d LIMIT 1))$$, '22023', NULL,
+                 'model_page_cursor with a malformed order key: 22023');
+SELECT throws_ok($$SELECT orm_ext.model_page_cursor('[["nope", false]]', (SELECT d FROM "Cur ""sor"" Pages"."Docs" d LIMIT 1))$$, '42703', NULL,
+                 'model_page_cursor with a column the row does not have: 42703');
+
+-- a composite order column whose type gains an attribute under a kept
+-- statement: the settings its text depends on are those of the type now
+CREATE TYPE "Cur ""sor"" Pages"."Grow" AS (a int);
+CREATE TABLE "Cur ""sor"" Pages".grows (id int PRIMARY KEY, g "Cur ""sor"" Pages"."Grow");
+INSERT INTO "Cur ""sor"" Pages".grows SELECT n, ROW(n % 3)::"Cur ""sor"" Pages"."Grow" FROM generate_series(1, 9) n;
+SELECT orm_ext.model_register('"Cur ""sor"" Pages".grows');
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".grows_page('{}', ARRAY['g'], 2, $1)$$, 'id'),
+          '{3,6,9,1,4,7,2,5,8}', 'a walk by a composite column, before the type changes');
+ALTER TYPE "Cur ""sor"" Pages"."Grow" ADD ATTRIBUTE tags text[];
+UPDATE "Cur ""sor"" Pages".grows SET g.tags = CASE WHEN id % 2 = 0 THEN '{NULL}'::text[] ELSE '{x}' END;
+SELECT is(pg_temp.walk($$SELECT "Cur ""sor"" Pages".grows_page('{}', ARRAY['g'], 2, $1)$$, 'id', '[{"array_nulls": "off"}]'),
+          (SELECT array_agg(id::text ORDER BY g, id) FROM "Cur ""sor"" Pages".grows),
+          'after ADD ATTRIBUTE of an array, under array_nulls off: every row once');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -100,8 +100,6 @@ typedef struct ModelListEntry
 	int			nparams;
 	ModelListParam *params;
 	Jsonb	   *order_key;		/* [[column, descending], ...] */
-	int			cursor_settings;	/* what its cursor values' text depends
-									 * on (ModelCursorSettings) */
 	int			running;		/* calls running plan, on the stack */
 } ModelListEntry;
 
@@ -402,7 +400,7 @@ static char *
 ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 			   int32 page_size, text *after, int32 extra,
 			   Oid *relid, int *nparams, ModelListParam **params,
-			   Jsonb **order_key, int *cursor_settings, MemoryContext cxt)
+			   Jsonb **order_key, MemoryContext cxt)
 {
 	Oid			argtypes[6] = {JSONBOID, JSONBOID, TEXTARRAYOID, INT4OID,
 	TEXTOID, INT4OID};
@@ -451,7 +449,6 @@ ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 
 	*params = MemoryContextAllocZero(cxt, sizeof(ModelListParam) *
 									 Max(1, JB_ROOT_COUNT(list)));
-	*cursor_settings = 0;
 	it = JsonbIteratorInit(&list->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -508,8 +505,6 @@ ModelListBuild(Jsonb *meta, Jsonb *filter, ArrayType *order_by,
 									format_type_be(p->coltypid))));
 			}
 		}
-		if (p->from_cursor)
-			*cursor_settings |= ModelCursorSettings(p->typid);
 	}
 	*nparams = n;
 	return sql;
@@ -810,8 +805,7 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		memset(&local, 0, sizeof(local));
 		sql = ModelListBuild(meta, filter, order_by, page_size, after, extra,
 							 &local.relid, &local.nparams, &local.params,
-							 &local.order_key, &local.cursor_settings,
-							 CurrentMemoryContext);
+							 &local.order_key, CurrentMemoryContext);
 		argtypes = palloc(sizeof(Oid) * Max(1, local.nparams));
 		for (int i = 0; i < local.nparams; i++)
 			argtypes[i] = local.params[i].typid;
@@ -889,7 +883,19 @@ ModelListRun(FunctionCallInfo fcinfo, Oid rowtype, int32 extra,
 		int			nestlevel = -1;
 
 		if (pass == 1 && vals != NULL)
-			nestlevel = ModelCursorSettingsPush(entry->cursor_settings);
+		{
+			int			settings = 0;
+
+			/*
+			 * From the column types as they are now: a composite's new
+			 * attribute (ALTER TYPE ... ADD ATTRIBUTE) does not change the
+			 * column's type, nor make the statement stale
+			 */
+			for (int i = 0; i < entry->nparams; i++)
+				if (entry->params[i].from_cursor)
+					settings |= ModelCursorSettings(entry->params[i].typid);
+			nestlevel = ModelCursorSettingsPush(settings);
+		}
 		for (int i = 0; i < entry->nparams; i++)
 		{
 			ModelListParam *p = &entry->params[i];
@@ -1048,7 +1054,9 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 		col = pair.type == jbvBinary ?
 			getIthJsonbValueFromContainer(pair.val.binary.data, 0) : NULL;
 		if (col == NULL || col->type != jbvString)
-			elog(ERROR, "model: malformed order of a list statement");
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model_page_cursor: order_key must be an array of [column, descending] pairs")));
 		for (int i = 0; i < tupdesc->natts; i++)
 		{
 			Form_pg_attribute a = TupleDescAttr(tupdesc, i);
@@ -1063,8 +1071,10 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 			}
 		}
 		if (att == NULL)
-			elog(ERROR, "model: order column \"%.*s\" is not in the row",
-				 col->val.string.len, col->val.string.val);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("model_page_cursor: order column \"%.*s\" is not in the row",
+							col->val.string.len, col->val.string.val)));
 		cols[ncols++] = att;
 	}
 	for (int i = 0; i < ncols; i++)
