@@ -22,7 +22,7 @@
 -- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(139);
+SELECT plan(144);
 SET LOCAL client_min_messages = warning;
 
 -- "SQLSTATE: message | detail" of the error q raises, or NULL
@@ -739,6 +739,26 @@ SELECT is(pg_temp."Shadow_fetch"(1), '{"id": 1, "name": "temporary"}'::jsonb,
 SELECT ok(orm_ext.model_fetch_statement('pg_temp."Shadow"', '{}') LIKE '%FROM pg_temp_%."Shadow" AS t0%',
           'its statement names the temporary schema');
 RESET search_path;
+
+-- keys whose type has its own equality (citext): relationships, _fetch and
+-- _fetch_many compare them with it, as the foreign key does
+CREATE SCHEMA "Ci ""Keys""";
+CREATE EXTENSION citext SCHEMA "Ci ""Keys""";
+CREATE TABLE "Ci ""Keys""".users (email "Ci ""Keys""".citext PRIMARY KEY, name text);
+CREATE TABLE "Ci ""Keys""".posts (id int PRIMARY KEY, author "Ci ""Keys""".citext REFERENCES "Ci ""Keys""".users, title text);
+INSERT INTO "Ci ""Keys""".users VALUES ('Ada@X.org', 'ada');
+INSERT INTO "Ci ""Keys""".posts VALUES (1, 'ada@x.org', 'p1'), (2, 'ADA@x.ORG', 'p2');
+SELECT orm_ext.model_register('"Ci ""Keys""".users');
+SELECT orm_ext.model_register('"Ci ""Keys""".posts');
+SELECT is(jsonb_array_length("Ci ""Keys""".users_fetch('ada@X.ORG', '{posts}') -> 'posts'), 2,
+          '_fetch by a citext key in another case, with the posts whose key differs in case');
+SELECT is("Ci ""Keys""".posts_fetch(2, '{users}') #>> '{users,name}', 'ada', 'the to-one include by a citext key');
+SELECT is((SELECT count(*)::int FROM "Ci ""Keys""".users_posts(("Ci ""Keys""".users_get('ADA@X.ORG')))), 2,
+          'the to-many navigation function');
+SELECT is(jsonb_array_length("Ci ""Keys""".users_fetch_many('{}', '{posts}') #> '{items,0,posts}'), 2,
+          '_fetch_many joins its page by the key''s own equality');
+SELECT is("Ci ""Keys""".posts_create_graph('{"id": 3, "title": "p3", "users": {"email": "ADA@X.ORG"}}') #>> '{users,name}', 'ada',
+          '_create_graph links an existing row by a citext key in another case');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -202,17 +202,20 @@ BEGIN
         IF r.kind = 'many_to_many' THEN
             -- t: the far rows; a: the association rows of this row
             FOR n IN 1 .. cardinality(r.columns) LOOP
-                conds := conds || format('a.%I OPERATOR(pg_catalog.=) $1.%I', r.through_columns[n], r.columns[n]);
+                conds := conds || format('a.%I %s $1.%I', r.through_columns[n],
+                                         orm_ext.model_operator(tbl, r.columns[n], 'eq'), r.columns[n]);
             END LOOP;
             FOR n IN 1 .. cardinality(r.target_columns) LOOP
-                conds := conds || format('a.%I OPERATOR(pg_catalog.=) t.%I', r.through_target_columns[n], r.target_columns[n]);
+                conds := conds || format('a.%I %s t.%I', r.through_target_columns[n],
+                                         orm_ext.model_operator(r.target, r.target_columns[n], 'eq'), r.target_columns[n]);
             END LOOP;
             body := format('SELECT t.* FROM %s AS t WHERE EXISTS (SELECT FROM %s AS a WHERE %s)%s ORDER BY %s',
                            trowtype, r.through, array_to_string(conds, ' AND '), alive,
                            target_order);
         ELSE
             FOR n IN 1 .. cardinality(r.columns) LOOP
-                conds := conds || format('t.%I OPERATOR(pg_catalog.=) $1.%I', r.target_columns[n], r.columns[n]);
+                conds := conds || format('t.%I %s $1.%I', r.target_columns[n],
+                                         orm_ext.model_operator(r.target, r.target_columns[n], 'eq'), r.columns[n]);
             END LOOP;
             -- to-many: the rows; to-one: the first (only) row, as one value
             body := format('SELECT %s FROM %s AS t WHERE %s%s ORDER BY %s',
@@ -241,7 +244,8 @@ BEGIN
                 conds := '{}';
                 args := '{}';
                 FOR n IN 1 .. cardinality(r.columns) LOOP
-                    conds := conds || format('t.%I OPERATOR(pg_catalog.=) $%s', r.target_columns[n], n);
+                    conds := conds || format('t.%I %s $%s', r.target_columns[n],
+                                             orm_ext.model_operator(r.target, r.target_columns[n], 'eq'), n);
                     args := args || format('$1.%I', r.columns[n]);
                 END LOOP;
                 body := format('SELECT orm_ext.model_row_get(%L, %L::pg_catalog.regclass, %L::pg_catalog.name, NULL::%s, %s)',
@@ -583,7 +587,7 @@ BEGIN
     END IF;
     FOREACH c IN ARRAY orm_ext.model_pk_columns(tbl) LOOP
         n := n + 1;
-        conds := conds || format('t0.%I OPERATOR(pg_catalog.=) $%s', c, n);
+        conds := conds || format('t0.%I %s $%s', c, orm_ext.model_operator(tbl, c, 'eq'), n);
     END LOOP;
     IF m.deleted_at_column IS NOT NULL THEN
         conds := conds || format('t0.%I IS NULL', m.deleted_at_column);
@@ -641,7 +645,7 @@ BEGIN
     list_sql := orm_ext.model_list_sql(tbl, meta, filter, NULL, page_size, after, 1);
     json_expr := orm_ext.model_fetch_json(tbl, model, include, 0);
     pk := orm_ext.model_pk_columns(tbl);
-    SELECT string_agg(format('t0.%1$I OPERATOR(pg_catalog.=) l.%1$I', c), ' AND '),
+    SELECT string_agg(format('t0.%1$I %2$s l.%1$I', c, orm_ext.model_operator(tbl, c, 'eq')), ' AND '),
            string_agg(format('t0.%I', c), ', '),
            string_agg(format('l.%I', c), ', ')
       INTO join_on, order_t0, order_l
@@ -737,7 +741,8 @@ BEGIN
     -- read as the caller even when the key is all the link needs: a row the
     -- caller cannot see is not linked (23503), as the docs promise
     FOREACH c IN ARRAY orm_ext.model_pk_columns(target) LOOP
-        conds := conds || format('t.%I OPERATOR(pg_catalog.=) %s', c, orm_ext.model_value_literal(target, c, doc -> c::text));
+        conds := conds || format('t.%I %s %s', c, orm_ext.model_operator(target, c, 'eq'),
+                                 orm_ext.model_value_literal(target, c, doc -> c::text));
     END LOOP;
     EXECUTE format('SELECT pg_catalog.to_jsonb(t.*) FROM %s AS t WHERE %s', target, array_to_string(conds, ' AND '))
        INTO result;
