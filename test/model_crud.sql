@@ -5,7 +5,7 @@
 -- security.  Roles made here start with tap_mcrud and go with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(261);
+SELECT plan(263);
 SET LOCAL client_min_messages = warning;
 
 \ir lib/error_of.sql
@@ -234,7 +234,7 @@ SELECT is(pg_temp.like_ids('{"Select": {"like": "alICE%"}, "id": {"gte": 0}}'), 
           'then like compares the text, case-sensitively (a statement built after the change)');
 -- values written into _update's SQL read back as themselves whatever the
 -- session's settings: all digits of a float, a timestamptz in ISO form
-CREATE TABLE blog."Exact Values" (id int PRIMARY KEY, f float8, at timestamptz, iv interval, r regclass);
+CREATE TABLE blog."Exact Values" (id int PRIMARY KEY, f float8, at timestamptz, iv interval, r regclass, tags text[]);
 INSERT INTO blog."Exact Values" VALUES (1);
 SELECT orm_ext.model_register('blog."Exact Values"');
 SET LOCAL extra_float_digits = 0;
@@ -249,6 +249,13 @@ SELECT ok((SELECT at = '2026-01-02T03:04:05.123456+05:30'::timestamptz FROM blog
           '_update under DateStyle SQL, DMY and TimeZone Asia/Kolkata stores the very instant');
 SELECT ok((SELECT iv = make_interval(days => -1, hours => 2, mins => 3, secs => 4) FROM blog."Exact Values"),
           '_update under IntervalStyle sql_standard stores the interval given');
+SET LOCAL array_nulls = off;
+SELECT blog."Exact Values_update"(1, '{"tags": ["x", null]}');
+SELECT is((SELECT tags[2] IS NULL AND tags[1] = 'x' FROM blog."Exact Values"), true,
+          '_update under array_nulls off stores a JSON null in an array as NULL, not "NULL"');
+SELECT is(pg_temp.keys($$SELECT * FROM blog."Exact Values_list"('{"tags": {"eq": ["x", null]}}')$$), '{1}',
+          'and a filter under it compares with NULL there');
+SET LOCAL array_nulls = on;
 -- a composite value whose fields are all NULL is a value, not NULL
 CREATE TYPE blog."Pa ir" AS (a int, "B" int);
 CREATE TABLE blog.pairs (id int PRIMARY KEY, "P" blog."Pa ir");

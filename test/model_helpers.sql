@@ -4,7 +4,7 @@
 -- shared owned_table() / owns_relation() / owns_function().
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(36);
+SELECT plan(38);
 
 CREATE SCHEMA "Help ""S""";
 CREATE DOMAIN "Help ""S""".positive AS integer CHECK (VALUE > 0);
@@ -30,9 +30,19 @@ SELECT is(orm_ext.model_value_literal(:t, 'Sku "x"', '"it''s"'), '''it''''s''::p
 SELECT is(orm_ext.model_value_literal(:t, 'amount', '3.14159'), '''3.14159''::numeric',
           'no typmod in the cast, so nothing is rounded or truncated here');
 SELECT is(orm_ext.model_value_literal(:t, 'tags', '["a", "b c", null, "q\"x"]'),
-          $$E'{a,"b c",NULL,"q\\"x"}'::pg_catalog.text[]$$, 'a JSON array into text[], with NULL and quotes');
-SELECT is(orm_ext.model_value_literal(:t, 'grid', '[[1, 2], [3, 4]]'), '''{{1,2},{3,4}}''::integer[]',
+          $$orm_ext.model_cursor_value(E'{a,"b c",NULL,"q\\"x"}', NULL::pg_catalog.text[])$$,
+          'a JSON array into text[], with NULL and quotes, read back by model_cursor_value (array_nulls)');
+SELECT is(orm_ext.model_value_literal(:t, 'grid', '[[1, 2], [3, 4]]'), 'orm_ext.model_cursor_value(''{{1,2},{3,4}}'', NULL::integer[])',
           'nested arrays into a two-dimensional array');
+-- under array_nulls off, a JSON null in an array is still NULL, and the
+-- expression reads it back as NULL
+SET LOCAL array_nulls = off;
+SELECT is((SELECT x[3] IS NULL AND x[2] = 'b c' FROM (SELECT orm_ext.model_cursor_value(E'{a,"b c",NULL}', NULL::text[]) AS x) s),
+          true, 'model_cursor_value reads NULL in an array as NULL under array_nulls off');
+SELECT is(orm_ext.model_value_literal(:t, 'tags', '["a", null]'),
+          $$orm_ext.model_cursor_value('{a,NULL}', NULL::pg_catalog.text[])$$,
+          'and model_value_literal writes a JSON null as NULL under it');
+SET LOCAL array_nulls = on;
 SELECT is(orm_ext.model_value_literal(:t, 'doc', '{"a": [1, null]}'), '''{"a": [1, null]}''::pg_catalog.jsonb',
           'an object into jsonb');
 SELECT is(orm_ext.model_value_literal(:t, 'j', '[1, 2]'), '''[1, 2]''::pg_catalog.json', 'an array into json');

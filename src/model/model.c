@@ -292,7 +292,12 @@ ModelInputValue(char *text, Oid typid, const char *colname, const char *relname)
 	getTypeInputInfo(typid, &typinput, &typioparam);
 	PG_TRY();
 	{
+		/* a JSON null in an array is NULL whatever array_nulls says */
+		int			nestlevel = ModelCursorSettingsPush(ModelCursorSettings(typid) &
+														MCS(MCS_ARRAY_NULLS));
+
 		result = OidInputFunctionCall(typinput, text, typioparam, -1);
+		ModelCursorSettingsPop(nestlevel);
 	}
 	PG_CATCH();
 	{
@@ -353,6 +358,7 @@ orm_ext_model_value_literal(PG_FUNCTION_ARGS)
 		Oid			typoutput;
 		bool		isvarlena;
 		Datum		value = ModelInputValue(text, typid, NameStr(*colname), relname);
+		int			settings = ModelCursorSettings(typid);
 		int			nestlevel;
 		char	   *out;
 
@@ -361,10 +367,22 @@ orm_ext_model_value_literal(PG_FUNCTION_ARGS)
 		 * whatever the session's are (all digits of a float, a timestamp
 		 * with its offset in ISO form, reg* names qualified), except
 		 * lc_monetary: money reads back under the session's, so it prints
-		 * under it too.
+		 * under it too.  A NULL element of an array prints as NULL, which
+		 * array_nulls off would read as the string "NULL": a value of a
+		 * type with arrays in it is printed under all the settings and
+		 * read back under them by model_cursor_value().
 		 */
 		getTypeOutputInfo(typid, &typoutput, &isvarlena);
-		nestlevel = ModelCursorSettingsPush(ModelCursorSettings(typid) &
+		if (settings & MCS(MCS_ARRAY_NULLS))
+		{
+			nestlevel = ModelCursorSettingsPush(settings);
+			out = OidOutputFunctionCall(typoutput, value);
+			ModelCursorSettingsPop(nestlevel);
+			appendStringInfo(&buf, "orm_ext.model_cursor_value(%s, NULL::%s)",
+							 quote_literal_cstr(out), format_type_be_qualified(typid));
+			PG_RETURN_TEXT_P(cstring_to_text(buf.data));
+		}
+		nestlevel = ModelCursorSettingsPush(settings &
 											~MCS(MCS_MONETARY) &
 											~MCS(MCS_ARRAY_NULLS));
 		out = OidOutputFunctionCall(typoutput, value);
