@@ -104,6 +104,26 @@ ModelColumn(Oid relid, const char *colname, Oid *typid)
 }
 
 /*
+ * The first two arguments of a function taking (tbl regclass, col name, ...):
+ * both must not be NULL (22004), and the column must exist (ModelColumn).
+ * Returns the column's name, and its table and type in *relid and *typid.
+ */
+static Name
+ModelTableColumnArgs(FunctionCallInfo fcinfo, Oid *relid, Oid *typid)
+{
+	Name		colname;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table and column must not be null")));
+	*relid = PG_GETARG_OID(0);
+	colname = PG_GETARG_NAME(1);
+	ModelColumn(*relid, NameStr(*colname), typid);
+	return colname;
+}
+
+/*
  * Append a JSON array as the text of a PostgreSQL array literal: {1,"a",NULL}
  * for [1, "a", null], with nested arrays as nested braces.  Strings and JSON
  * objects are double-quoted and escaped; numbers and booleans are written as
@@ -338,13 +358,7 @@ orm_ext_model_value_literal(PG_FUNCTION_ARGS)
 	char	   *text;
 	StringInfoData buf;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("table and column must not be null")));
-	relid = PG_GETARG_OID(0);
-	colname = PG_GETARG_NAME(1);
-	ModelColumn(relid, NameStr(*colname), &typid);
+	colname = ModelTableColumnArgs(fcinfo, &relid, &typid);
 	relname = OrmExtQualifiedRelid(relid);
 
 	text = PG_ARGISNULL(2) ? NULL :
@@ -638,13 +652,7 @@ orm_ext_model_cursor_literal(PG_FUNCTION_ARGS)
 	char	   *value;
 	int			nestlevel;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("table and column must not be null")));
-	relid = PG_GETARG_OID(0);
-	colname = PG_GETARG_NAME(1);
-	ModelColumn(relid, NameStr(*colname), &typid);
+	colname = ModelTableColumnArgs(fcinfo, &relid, &typid);
 	if (PG_ARGISNULL(2))
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("NULL::%s",
 												  format_type_be_qualified(getBaseType(typid)))));
