@@ -19,6 +19,7 @@
 
 #include "orm_ext.h"
 #include "ledger/ledger.h"
+#include "model/model.h"
 
 #if PG_VERSION_NUM >= 180000
 PG_MODULE_MAGIC_EXT(.name = ORM_EXT_NAME,.version = ORM_EXT_VERSION);
@@ -64,6 +65,7 @@ _PG_init(void)
 
 	LedgerConfigInit();
 	LedgerHeadsInit();
+	ModelTriggersInit();
 }
 
 /*

@@ -22,7 +22,7 @@
 -- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(144);
+SELECT plan(148);
 SET LOCAL client_min_messages = warning;
 
 -- "SQLSTATE: message | detail" of the error q raises, or NULL
@@ -759,6 +759,21 @@ SELECT is(jsonb_array_length("Ci ""Keys""".users_fetch_many('{}', '{posts}') #> 
           '_fetch_many joins its page by the key''s own equality');
 SELECT is("Ci ""Keys""".posts_create_graph('{"id": 3, "title": "p3", "users": {"email": "ADA@X.ORG"}}') #>> '{users,name}', 'ada',
           '_create_graph links an existing row by a citext key in another case');
+-- a citext foreign key to a text key: compared as text, as that foreign key is
+CREATE TABLE "Ci ""Keys""".codes (k text PRIMARY KEY);
+CREATE TABLE "Ci ""Keys""".uses (id int PRIMARY KEY, code "Ci ""Keys""".citext REFERENCES "Ci ""Keys""".codes);
+INSERT INTO "Ci ""Keys""".codes VALUES ('Ab'), ('ab');
+INSERT INTO "Ci ""Keys""".uses VALUES (1, 'Ab'), (2, 'ab');
+SELECT lives_ok($$SELECT orm_ext.model_register('"Ci ""Keys""".codes'), orm_ext.model_register('"Ci ""Keys""".uses')$$,
+                'a citext foreign key to a text key registers');
+SELECT is("Ci ""Keys""".codes_fetch('Ab', '{uses}') -> 'uses', '[{"id": 1, "code": "Ab"}]',
+          'and its rows are matched as the foreign key matches them, case-sensitively');
+SELECT is(ARRAY[orm_ext.model_key_operator('"Ci ""Keys""".users', 'email', '"Ci ""Keys""".posts', 'author'),
+                orm_ext.model_key_operator('"Ci ""Keys""".codes', 'k', '"Ci ""Keys""".uses', 'code')],
+          ARRAY['OPERATOR("Ci ""Keys""".=)', 'OPERATOR(pg_catalog.=)'],
+          'model_key_operator: the type''s equality for one type, pg_catalog''s = across two');
+SELECT throws_ok($$SELECT orm_ext.model_key_operator(NULL, 'k', 'pg_class', 'oid')$$, '22004', NULL,
+                 'model_key_operator with a NULL: 22004');
 
 SELECT * FROM finish();
 ROLLBACK;

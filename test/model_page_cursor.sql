@@ -12,8 +12,10 @@
 -- Hostile names throughout.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(60);
+SELECT plan(61);
 SET LOCAL client_min_messages = warning;
+
+\ir lib/error_of.sql
 
 -- base64url of a cursor document, as a forger would write it
 CREATE FUNCTION pg_temp.cursor_of(doc text) RETURNS text LANGUAGE sql AS $$
@@ -391,6 +393,10 @@ SELECT is(pg_temp.ids(format($$SELECT * FROM "Cur ""sor"" Pages".docs_list('{}',
 -- model_page_cursor() called with a bad order key: an error with a code
 SELECT throws_ok($$SELECT orm_ext.model_page_cursor('[1]', (SELECT d FROM "Cur ""sor"" Pages"."Docs" d LIMIT 1))$$, '22023', NULL,
                  'model_page_cursor with a malformed order key: 22023');
+SELECT is(ARRAY(SELECT left(pg_temp.error_of(format($$SELECT orm_ext.model_page_cursor(%L, (SELECT d FROM "Cur ""sor"" Pages"."Docs" d LIMIT 1))$$, k)), 5)
+                  FROM unnest(ARRAY['[{"a": 1}]', '[["Id"]]', '[["Id", "x"]]', '[["Id", true, 5]]']) AS k),
+          ARRAY['22023', '22023', '22023', '22023'],
+          'model_page_cursor: an object, a pair without a direction, a direction not boolean, three elements: 22023');
 SELECT throws_ok($$SELECT orm_ext.model_page_cursor('[["nope", false]]', (SELECT d FROM "Cur ""sor"" Pages"."Docs" d LIMIT 1))$$, '42703', NULL,
                  'model_page_cursor with a column the row does not have: 42703');
 

@@ -1051,8 +1051,15 @@ ModelListEncodeCursor(Jsonb *order_key, HeapTupleHeader row)
 
 		if (tok != WJB_ELEM)
 			continue;
-		col = pair.type == jbvBinary ?
-			getIthJsonbValueFromContainer(pair.val.binary.data, 0) : NULL;
+		col = NULL;
+		if (pair.type == jbvBinary && JsonContainerIsArray(pair.val.binary.data) &&
+			JsonContainerSize(pair.val.binary.data) == 2)
+		{
+			JsonbValue *desc = getIthJsonbValueFromContainer(pair.val.binary.data, 1);
+
+			if (desc != NULL && desc->type == jbvBool)
+				col = getIthJsonbValueFromContainer(pair.val.binary.data, 0);
+		}
 		if (col == NULL || col->type != jbvString)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

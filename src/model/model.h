@@ -32,4 +32,7 @@ extern HTAB *ModelCacheCreate(const char *name, long nelem, Size keysize,
 							  Size entrysize, HashValueFunc hash,
 							  HashCompareFunc match, MemoryContext cxt);
 
+/* triggers.c: its executor hook, installed by _PG_init */
+extern void ModelTriggersInit(void);
+
 #endif							/* ORM_EXT_MODEL_H */

@@ -46,6 +46,38 @@ $$;
 COMMENT ON FUNCTION orm_ext.model_directive(pg_catalog.text) IS
     'the key=value pairs of the "@orm_ext ..." line of a comment, as jsonb ({} without one)';
 
+-- The operator that compares a key column of a with one of b in a
+-- relationship's condition: the equality of their type when both have the
+-- same (through domains), which for citext is citext's own; else
+-- pg_catalog's =, which PostgreSQL resolves across the two types as the
+-- foreign key does (int4 with int8; a citext foreign key with a text key,
+-- compared as text, as that foreign key compares them).
+CREATE FUNCTION orm_ext.model_key_operator(a pg_catalog.regclass, acol pg_catalog.name,
+                                           b pg_catalog.regclass, bcol pg_catalog.name)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    atype oid;
+    btype oid;
+BEGIN
+    IF a IS NULL OR acol IS NULL OR b IS NULL OR bcol IS NULL THEN
+        RAISE EXCEPTION 'model_key_operator: arguments must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT orm_ext.model_base_type(x.atttypid) INTO atype FROM pg_attribute x
+     WHERE x.attrelid = a AND x.attname = acol AND x.attnum > 0 AND NOT x.attisdropped;
+    SELECT orm_ext.model_base_type(x.atttypid) INTO btype FROM pg_attribute x
+     WHERE x.attrelid = b AND x.attname = bcol AND x.attnum > 0 AND NOT x.attisdropped;
+    IF atype IS NOT NULL AND atype = btype THEN
+        RETURN orm_ext.model_operator(a, acol, 'eq');
+    END IF;
+    RETURN 'OPERATOR(pg_catalog.=)';
+END;
+$$;
+COMMENT ON FUNCTION orm_ext.model_key_operator(pg_catalog.regclass, pg_catalog.name, pg_catalog.regclass, pg_catalog.name) IS
+    'the operator a relationship compares a key column of a with one of b by: their type''s equality when they have the same base type, else pg_catalog''s =';
+
 CREATE FUNCTION orm_ext.model_relationship_info()
 RETURNS TABLE (model_table pg_catalog.regclass, name pg_catalog.text, kind pg_catalog.text,
                target pg_catalog.regclass, columns pg_catalog.name[], target_columns pg_catalog.name[],
@@ -203,11 +235,14 @@ BEGIN
             -- t: the far rows; a: the association rows of this row
             FOR n IN 1 .. cardinality(r.columns) LOOP
                 conds := conds || format('a.%I %s $1.%I', r.through_columns[n],
-                                         orm_ext.model_operator(tbl, r.columns[n], 'eq'), r.columns[n]);
+                                         orm_ext.model_key_operator(tbl, r.columns[n], r.through, r.through_columns[n]),
+                                         r.columns[n]);
             END LOOP;
             FOR n IN 1 .. cardinality(r.target_columns) LOOP
                 conds := conds || format('a.%I %s t.%I', r.through_target_columns[n],
-                                         orm_ext.model_operator(r.target, r.target_columns[n], 'eq'), r.target_columns[n]);
+                                         orm_ext.model_key_operator(r.target, r.target_columns[n],
+                                                                    r.through, r.through_target_columns[n]),
+                                         r.target_columns[n]);
             END LOOP;
             body := format('SELECT t.* FROM %s AS t WHERE EXISTS (SELECT FROM %s AS a WHERE %s)%s ORDER BY %s',
                            trowtype, r.through, array_to_string(conds, ' AND '), alive,
@@ -215,7 +250,8 @@ BEGIN
         ELSE
             FOR n IN 1 .. cardinality(r.columns) LOOP
                 conds := conds || format('t.%I %s $1.%I', r.target_columns[n],
-                                         orm_ext.model_operator(r.target, r.target_columns[n], 'eq'), r.columns[n]);
+                                         orm_ext.model_key_operator(r.target, r.target_columns[n], tbl, r.columns[n]),
+                                         r.columns[n]);
             END LOOP;
             -- to-many: the rows; to-one: the first (only) row, as one value
             body := format('SELECT %s FROM %s AS t WHERE %s%s ORDER BY %s',
@@ -245,7 +281,7 @@ BEGIN
                 args := '{}';
                 FOR n IN 1 .. cardinality(r.columns) LOOP
                     conds := conds || format('t.%I %s $%s', r.target_columns[n],
-                                             orm_ext.model_operator(r.target, r.target_columns[n], 'eq'), n);
+                                             orm_ext.model_key_operator(r.target, r.target_columns[n], tbl, r.columns[n]), n);
                     args := args || format('$1.%I', r.columns[n]);
                 END LOOP;
                 body := format('SELECT orm_ext.model_row_get(%L, %L::pg_catalog.regclass, %L::pg_catalog.name, NULL::%s, %s)',

@@ -24,6 +24,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "storage/proc.h"
@@ -37,6 +38,7 @@
 #include "utils/timestamp.h"
 
 #include "orm_ext.h"
+#include "model.h"
 
 PG_FUNCTION_INFO_V1(orm_ext_timestamps);
 PG_FUNCTION_INFO_V1(orm_ext_soft_delete);
@@ -133,9 +135,11 @@ ModelNow(Oid typid)
  * transaction's command counter, under a snapshot of its own), together with
  * the transaction and the subtransaction.  Each statement notes in a slot of
  * its own, so that a statement a trigger runs in between (one that updates
- * another row of the table) leaves the outer statement's note alone; a
- * backend keeps MODEL_MOVE_SLOTS of them, the least recently noted giving
- * way, which statements nested deeper than that would need.  A DELETE of the row in the same
+ * another row of the table) leaves the outer statement's note alone, and
+ * gives it back when its executor ends (ModelExecutorEnd), so that only
+ * running statements hold slots.  A backend has MODEL_MOVE_SLOTS of them,
+ * the least recently noted giving way, which only statements nested deeper
+ * than that, each noting, would need.  A DELETE of the row in the same
  * statement after an UPDATE of it that another trigger skipped (a
  * data-modifying WITH) would be taken for the move; nothing else is.
  */
@@ -158,6 +162,9 @@ typedef struct ModelMove
 static ModelMove TimestampsMoves[MODEL_MOVE_SLOTS];
 static ModelMove SoftDeleteMoves[MODEL_MOVE_SLOTS];
 static uint64 ModelMoveStamp = 0;
+static int	ModelMovesNoted = 0;	/* valid slots, or more */
+
+static ExecutorEnd_hook_type ModelPrevExecutorEnd = NULL;
 
 static LocalTransactionId
 ModelLocalXid(void)
@@ -231,12 +238,59 @@ ModelMoveNote(ModelMove *slots, Relation rel)
 	}
 	memset(move, 0, sizeof(ModelMove));
 	move->valid = true;
+	ModelMovesNoted++;
 	move->lxid = ModelLocalXid();
 	move->subxid = GetCurrentSubTransactionId();
 	move->cid = cid;
 	move->relid = RelationGetRelid(rel);
 	move->stamp = ++ModelMoveStamp;
 	return move;
+}
+
+/*
+ * A statement's executor ends: the slots it noted in (its snapshot's command
+ * id, this transaction) are free again.  Only a statement that can write
+ * notes: a read-only one (a STABLE function's query) runs under the snapshot
+ * of the statement that called it, whose notes are still wanted.
+ */
+static void
+ModelExecutorEnd(QueryDesc *queryDesc)
+{
+	if (ModelMovesNoted > 0 && queryDesc->snapshot != NULL &&
+		(queryDesc->operation != CMD_SELECT ||
+		 (queryDesc->plannedstmt != NULL && queryDesc->plannedstmt->hasModifyingCTE)))
+	{
+		LocalTransactionId lxid = ModelLocalXid();
+		CommandId	cid = queryDesc->snapshot->curcid;
+		int			left = 0;
+
+		for (int i = 0; i < MODEL_MOVE_SLOTS; i++)
+		{
+			ModelMove  *slots[2] = {&TimestampsMoves[i], &SoftDeleteMoves[i]};
+
+			for (int j = 0; j < 2; j++)
+			{
+				if (!slots[j]->valid)
+					continue;
+				if (slots[j]->lxid == lxid && slots[j]->cid == cid)
+					slots[j]->valid = false;
+				else
+					left++;
+			}
+		}
+		ModelMovesNoted = left;
+	}
+	if (ModelPrevExecutorEnd)
+		ModelPrevExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+void
+ModelTriggersInit(void)
+{
+	ModelPrevExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = ModelExecutorEnd;
 }
 
 /*
