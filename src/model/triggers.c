@@ -139,9 +139,11 @@ ModelNow(Oid typid)
  * gives it back when its executor ends (ModelExecutorEnd), so that only
  * running statements hold slots.  A backend has MODEL_MOVE_SLOTS of them,
  * the least recently noted giving way, which only statements nested deeper
- * than that, each noting, would need.  A DELETE of the row in the same
- * statement after an UPDATE of it that another trigger skipped (a
- * data-modifying WITH) would be taken for the move; nothing else is.
+ * than that, each noting, would need.  What else would be taken for a
+ * move: a DELETE of the row in the same statement after an UPDATE of it
+ * that another trigger skipped (a data-modifying WITH), and an INSERT in the
+ * same statement that sends exactly the two values noted last (docs/models.md
+ * says both).
  */
 typedef struct ModelMove
 {
