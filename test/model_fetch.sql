@@ -22,7 +22,7 @@
 -- with the ROLLBACK.
 BEGIN;
 CREATE EXTENSION orm_ext;
-SELECT plan(148);
+SELECT plan(149);
 SET LOCAL client_min_messages = warning;
 
 -- "SQLSTATE: message | detail" of the error q raises, or NULL
@@ -774,6 +774,9 @@ SELECT is(ARRAY[orm_ext.model_key_operator('"Ci ""Keys""".users', 'email', '"Ci 
           'model_key_operator: the type''s equality for one type, pg_catalog''s = across two');
 SELECT throws_ok($$SELECT orm_ext.model_key_operator(NULL, 'k', 'pg_class', 'oid')$$, '22004', NULL,
                  'model_key_operator with a NULL: 22004');
+SELECT throws_ok($$SELECT orm_ext.model_key_operator('"Ci ""Keys""".codes', 'k', '"Ci ""Keys""".uses', 'Code')$$, '42703',
+                 'column "Code" of table "Ci ""Keys""".uses does not exist',
+                 'model_key_operator with a missing column (names are case-sensitive): 42703');
 
 SELECT * FROM finish();
 ROLLBACK;

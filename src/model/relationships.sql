@@ -69,7 +69,12 @@ BEGIN
      WHERE x.attrelid = a AND x.attname = acol AND x.attnum > 0 AND NOT x.attisdropped;
     SELECT orm_ext.model_base_type(x.atttypid) INTO btype FROM pg_attribute x
      WHERE x.attrelid = b AND x.attname = bcol AND x.attnum > 0 AND NOT x.attisdropped;
-    IF atype IS NOT NULL AND atype = btype THEN
+    IF atype IS NULL OR btype IS NULL THEN
+        RAISE EXCEPTION 'column "%" of table % does not exist',
+                        CASE WHEN atype IS NULL THEN acol ELSE bcol END, CASE WHEN atype IS NULL THEN a ELSE b END
+            USING ERRCODE = '42703';
+    END IF;
+    IF atype = btype THEN
         RETURN orm_ext.model_operator(a, acol, 'eq');
     END IF;
     RETURN 'OPERATOR(pg_catalog.=)';
