@@ -14,12 +14,19 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN 'orm_ext_noidx' THEN 'orm_ext ledger, seq_index => false: no index'
         WHEN 'orm_ext_hash' THEN 'orm_ext ledger, hash_chain => true, unique index (user_id, entry_seq)'
         WHEN 'plpgsql' THEN 'PL/pgSQL trigger + heads table, unique index (user_id, entry_seq)'
+        WHEN 'seed_plain' THEN 'seeds'' shape: plain table, no trigger, primary key only'
+        WHEN 'seed_plain_idx' THEN 'seeds'' shape: plain table, no trigger, primary key + unique index (user_id, entry_seq)'
+        WHEN 'seed_orm_ext' THEN 'seeds'' shape: orm_ext ledger, primary key + unique index (user_id, entry_seq)'
+        WHEN 'seed_orm_ext_noidx' THEN 'seeds'' shape: orm_ext ledger, seq_index => false: primary key only'
+        WHEN 'seed_plpgsql' THEN 'seeds'' shape: PL/pgSQL trigger + heads table, primary key + unique index (user_id, entry_seq)'
     END
 $$;
 
 CREATE FUNCTION pg_temp.ord(variant text) RETURNS int
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT array_position(ARRAY['plain', 'plain_idx', 'orm_ext', 'orm_ext_noidx', 'orm_ext_hash', 'plpgsql'], variant)
+    SELECT array_position(ARRAY['plain', 'plain_idx', 'orm_ext', 'orm_ext_noidx', 'orm_ext_hash', 'plpgsql',
+                                'seed_plain', 'seed_plain_idx', 'seed_orm_ext', 'seed_orm_ext_noidx',
+                                'seed_plpgsql'], variant)
 $$;
 
 CREATE FUNCTION pg_temp.n(x float8, fmt text DEFAULT 'FM999,999,990.0') RETURNS text
@@ -59,33 +66,37 @@ SELECT '';
 -- Round by round: the variants of one round run one after the other, so a
 -- ratio within a round compares runs a few minutes apart, while the ratio of
 -- the medians above may pair runs from different rounds.  Both are printed;
--- the summary keeps the ratio of the medians.
+-- the summary keeps the ratio of the medians.  One table per shape; shape is
+-- '' (minimal) or 'seed_'.
 CREATE TEMP VIEW oltp_rounds AS
-SELECT run,
-       max(tps) FILTER (WHERE variant = 'plain') AS plain,
-       max(tps) FILTER (WHERE variant = 'orm_ext_noidx') AS noidx,
-       max(tps) FILTER (WHERE variant = 'plain_idx') AS plain_idx,
-       max(tps) FILTER (WHERE variant = 'orm_ext') AS ledger
-FROM bench.oltp_result
+SELECT shape, run,
+       max(tps) FILTER (WHERE variant = shape || 'plain') AS plain,
+       max(tps) FILTER (WHERE variant = shape || 'orm_ext_noidx') AS noidx,
+       max(tps) FILTER (WHERE variant = shape || 'plain_idx') AS plain_idx,
+       max(tps) FILTER (WHERE variant = shape || 'orm_ext') AS ledger
+FROM bench.oltp_result,
+     LATERAL (SELECT CASE WHEN left(variant, 5) = 'seed_' THEN 'seed_' ELSE '' END AS shape) s
 WHERE part = 'oltp'
-GROUP BY run;
+GROUP BY shape, run;
 
-SELECT 'Round by round (tps of each run, and the ratio of the two runs of the same round):';
-SELECT '';
-SELECT '| round | plain, no index | ledger, seq_index => false | ratio | plain, unique index | ledger, unique index | ratio |';
-SELECT '|--:|--:|--:|--:|--:|--:|--:|';
-SELECT format('| %s | %s | %s | %s | %s | %s | %s |', run,
-              pg_temp.n(plain, 'FM999,990'), pg_temp.n(noidx, 'FM999,990'),
-              pg_temp.n(noidx / plain, 'FM990.000'),
-              pg_temp.n(plain_idx, 'FM999,990'), pg_temp.n(ledger, 'FM999,990'),
-              pg_temp.n(ledger / plain_idx, 'FM990.000'))
-FROM oltp_rounds
-ORDER BY run;
-SELECT format('| median of the rounds | | | %s | | | %s |',
-              pg_temp.n(percentile_cont(0.5) WITHIN GROUP (ORDER BY noidx / plain), 'FM990.000'),
-              pg_temp.n(percentile_cont(0.5) WITHIN GROUP (ORDER BY ledger / plain_idx), 'FM990.000'))
-FROM oltp_rounds;
-SELECT '';
+SELECT concat_ws(E'\n',
+       format('Round by round, %s (tps of each run, and the ratio of the two runs of the same round):',
+              CASE shape WHEN '' THEN 'minimal shape' ELSE 'seeds'' shape (every table also has its primary key)' END),
+       '', '| round | plain, no index | ledger, seq_index => false | ratio | plain, unique index | ledger, unique index | ratio |',
+       '|--:|--:|--:|--:|--:|--:|--:|',
+       (SELECT string_agg(format('| %s | %s | %s | %s | %s | %s | %s |', run,
+                                 pg_temp.n(plain, 'FM999,990'), pg_temp.n(noidx, 'FM999,990'),
+                                 pg_temp.n(noidx / plain, 'FM990.000'),
+                                 pg_temp.n(plain_idx, 'FM999,990'), pg_temp.n(ledger, 'FM999,990'),
+                                 pg_temp.n(ledger / plain_idx, 'FM990.000')), E'\n' ORDER BY run)
+        FROM oltp_rounds r WHERE r.shape = sh.shape),
+       (SELECT format('| median of the rounds | | | %s | | | %s |',
+                      pg_temp.n(percentile_cont(0.5) WITHIN GROUP (ORDER BY noidx / plain), 'FM990.000'),
+                      pg_temp.n(percentile_cont(0.5) WITHIN GROUP (ORDER BY ledger / plain_idx), 'FM990.000'))
+        FROM oltp_rounds r WHERE r.shape = sh.shape),
+       '')
+FROM (SELECT DISTINCT shape FROM oltp_rounds) sh
+ORDER BY shape;
 
 -- ---- 2. bulk ------------------------------------------------------------
 -- A cancelled run (statement_timeout) only says "longer than ms": when a
@@ -193,22 +204,38 @@ WITH o AS (SELECT variant, median FROM oltp_stats WHERE part = 'oltp'),
 SELECT ord, metric, mine, base, base_lb, unit, target, ratio_kind,
        CASE ratio_kind WHEN 'mine/base' THEN mine / base ELSE base / mine END AS ratio
 FROM (
-    SELECT 1 AS ord, 'OLTP, 1,000 accounts: tps, orm_ext ledger with seq_index => false vs plain table, both without index (ratio orm_ext / baseline)' AS metric,
+    SELECT 1 AS ord, 'OLTP, minimal shape: tps, orm_ext ledger with seq_index => false vs plain table, both without index (ratio orm_ext / baseline)' AS metric,
            (SELECT median FROM o WHERE variant = 'orm_ext_noidx') AS mine,
            (SELECT median FROM o WHERE variant = 'plain') AS base, false AS base_lb,
            'tps' AS unit, 0.8 AS target, 'mine/base' AS ratio_kind
     UNION ALL
-    SELECT 2, 'OLTP, 1,000 accounts: tps, orm_ext ledger vs plain table, both with the unique index (ratio orm_ext / baseline)',
+    SELECT 2, 'OLTP, minimal shape: tps, orm_ext ledger vs plain table, both with the unique index (ratio orm_ext / baseline)',
            (SELECT median FROM o WHERE variant = 'orm_ext'),
            (SELECT median FROM o WHERE variant = 'plain_idx'), false, 'tps', 0.8, 'mine/base'
     UNION ALL
-    SELECT 3, 'OLTP, 1,000 accounts: tps, orm_ext ledger (with its index) vs plain table without index (ratio orm_ext / baseline)',
+    SELECT 3, 'OLTP, minimal shape: tps, orm_ext ledger (with its index) vs plain table without index (ratio orm_ext / baseline)',
            (SELECT median FROM o WHERE variant = 'orm_ext'),
-           (SELECT median FROM o WHERE variant = 'plain'), false, 'tps', NULL, 'mine/base'
+           (SELECT median FROM o WHERE variant = 'plain'), false, 'tps', 0.8, 'mine/base'
     UNION ALL
-    SELECT 4, 'OLTP, 1,000 accounts: tps, orm_ext ledger vs PL/pgSQL trigger, both with the unique index (ratio orm_ext / baseline)',
+    SELECT 4, 'OLTP, minimal shape: tps, orm_ext ledger vs PL/pgSQL trigger, both with the unique index (ratio orm_ext / baseline)',
            (SELECT median FROM o WHERE variant = 'orm_ext'),
            (SELECT median FROM o WHERE variant = 'plpgsql'), false, 'tps', NULL, 'mine/base'
+    UNION ALL
+    SELECT 4.1, 'OLTP, seeds'' shape: tps, orm_ext ledger with seq_index => false vs plain table, both with the primary key only (ratio orm_ext / baseline)',
+           (SELECT median FROM o WHERE variant = 'seed_orm_ext_noidx'),
+           (SELECT median FROM o WHERE variant = 'seed_plain'), false, 'tps', 0.8, 'mine/base'
+    UNION ALL
+    SELECT 4.2, 'OLTP, seeds'' shape: tps, orm_ext ledger vs plain table, both with the primary key and the unique index (ratio orm_ext / baseline)',
+           (SELECT median FROM o WHERE variant = 'seed_orm_ext'),
+           (SELECT median FROM o WHERE variant = 'seed_plain_idx'), false, 'tps', 0.8, 'mine/base'
+    UNION ALL
+    SELECT 4.3, 'OLTP, seeds'' shape: tps, orm_ext ledger (with its index) vs plain table with the primary key only (ratio orm_ext / baseline)',
+           (SELECT median FROM o WHERE variant = 'seed_orm_ext'),
+           (SELECT median FROM o WHERE variant = 'seed_plain'), false, 'tps', 0.8, 'mine/base'
+    UNION ALL
+    SELECT 4.4, 'OLTP, seeds'' shape: tps, orm_ext ledger vs PL/pgSQL trigger, both with the primary key and the unique index (ratio orm_ext / baseline)',
+           (SELECT median FROM o WHERE variant = 'seed_orm_ext'),
+           (SELECT median FROM o WHERE variant = 'seed_plpgsql'), false, 'tps', NULL, 'mine/base'
     UNION ALL
     SELECT 5, 'bulk insert: ms, orm_ext ledger with seq_index => false vs plain table, both without index (ratio baseline / orm_ext)',
            (SELECT ms FROM bulk_time WHERE variant = 'orm_ext_noidx'),
